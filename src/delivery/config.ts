@@ -1,0 +1,128 @@
+/**
+ * Every knob of durable delivery, with defaults. src/config parses the service configuration with
+ * this schema (it is the only reader of the environment); delivery only ever receives the parsed
+ * object.
+ */
+import { z } from 'zod';
+
+const ms = (def: number) => z.number().int().min(0).default(def);
+
+export const storeConfigSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('sqlite'),
+      /** A file path (WAL journal), or ':memory:' for tests. */
+      path: z.string().min(1).default('.local/handoffs.db'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      connectionString: z.string().min(1),
+      /** Schema holding the tables; created on start. Several service instances share one. */
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only')
+        .default('fsc_handoff'),
+      poolSize: z.number().int().min(1).max(100).default(10),
+    })
+    .strict(),
+]);
+
+export const deliveryConfigSchema = z
+  .object({
+    store: storeConfigSchema.default({ kind: 'sqlite', path: '.local/handoffs.db' }),
+    /** Identifies this instance in claims (claimed_by); a random suffix is added when absent. */
+    workerId: z.string().min(1).max(120).optional(),
+    /** How long submit() waits for delivery before answering 202 with a status URL. */
+    latencyBudgetMs: ms(2500),
+    /** At most this many handoffs in one deliver() call (one composite request). */
+    maxBatchSize: z.number().int().min(1).max(75).default(75),
+    /** Gathering window: after a new handoff arrives, wait this long for others to join its batch. */
+    gatherWindowMs: z.number().int().min(0).max(50).default(3),
+    /** How often the worker looks for due retries and expired leases when nothing else wakes it. */
+    pollIntervalMs: z.number().int().min(10).default(500),
+    /** Batches in flight at once per instance. */
+    concurrency: z.number().int().min(1).max(32).default(4),
+    /** A claim is held this long; renewed while the batch is in flight; reclaimed when it lapses. */
+    leaseMs: z.number().int().min(500).default(60_000),
+    retry: z
+      .object({
+        /** Full-jitter exponential backoff: delay = random(0, min(maxDelayMs, baseDelayMs · 2^(n−1))). */
+        baseDelayMs: ms(1_000),
+        maxDelayMs: ms(5 * 60_000),
+        /** REQUEST_LIMIT_EXCEEDED: wait at least this long (plus jitter of the same size). */
+        rateLimitedDelayMs: ms(5 * 60_000),
+        /** After this many attempts a transient failure dead-letters. */
+        maxAttempts: z.number().int().min(1).default(25),
+        /** …or when the handoff is older than this. */
+        maxAgeMs: ms(24 * 60 * 60_000),
+        /** Check Salesforce for what was written before every retry, not only after unknown outcomes. */
+        verifyBeforeEveryRetry: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    breaker: z
+      .object({
+        /** Consecutive failed batches (transient, rate-limited, unknown) that open the circuit. */
+        failureThreshold: z.number().int().min(1).default(5),
+        /** Open → half-open after this long; doubles on each failed probe up to maxCooldownMs. */
+        cooldownMs: ms(15_000),
+        maxCooldownMs: ms(5 * 60_000),
+      })
+      .strict()
+      .prefault({}),
+    agentPoll: z
+      .object({
+        enabled: z.boolean().default(true),
+        intervalMs: z.number().int().min(100).default(5_000),
+        /** Routed handoffs per AgentWork query (one SOQL query per batch). */
+        batchSize: z.number().int().min(1).max(200).default(100),
+      })
+      .strict()
+      .prefault({}),
+    callbacks: z
+      .object({
+        /** HS256 secret (≥ 32 bytes) or an RS256 PKCS#8 PEM private key; no callbacks without one. */
+        signing: z
+          .discriminatedUnion('alg', [
+            z.object({ alg: z.literal('HS256'), secret: z.string().min(32) }).strict(),
+            z
+              .object({
+                alg: z.literal('RS256'),
+                privateKeyPem: z.string().min(1),
+                kid: z.string().optional(),
+              })
+              .strict(),
+          ])
+          .optional(),
+        issuer: z.string().default('fsc-handoff'),
+        tokenTtlSeconds: z.number().int().min(10).default(300),
+        maxAttempts: z.number().int().min(1).max(10).default(4),
+        baseDelayMs: ms(500),
+        timeoutMs: ms(5_000),
+        /** Allow callbacks to private, loopback, link-local and metadata addresses (local dev only). */
+        allowPrivateHosts: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Graceful shutdown: in-flight batches get this long to finish before the rest is released. */
+    shutdownTimeoutMs: ms(10_000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.retry.maxDelayMs < c.retry.baseDelayMs) {
+      ctx.addIssue({ code: 'custom', path: ['retry', 'maxDelayMs'], message: 'must be ≥ retry.baseDelayMs' });
+    }
+    if (c.breaker.maxCooldownMs < c.breaker.cooldownMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breaker', 'maxCooldownMs'],
+        message: 'must be ≥ breaker.cooldownMs',
+      });
+    }
+  });
+
+export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;
+export type DeliveryConfigInput = z.input<typeof deliveryConfigSchema>;
+export type StoreConfig = z.output<typeof storeConfigSchema>;

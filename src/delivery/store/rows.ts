@@ -1,0 +1,86 @@
+/** Row ↔ record mapping shared by the SQLite and PostgreSQL stores. */
+import type { HandoffState } from '../../contract/answer';
+import { HANDOFF_STATES } from '../../contract/answer';
+import type { PreparedHandoff } from '../../contract/prepared';
+import type { RoutingDecision } from '../../contract/routing';
+import type { AgentAssignment, StoredHandoff } from './types';
+
+export interface HandoffRow {
+  handoff_id: string;
+  body_hash: string;
+  prepared: unknown;
+  state: string;
+  attempts: number | string;
+  next_attempt_at: number | string;
+  claimed_by: string | null;
+  lease_until: number | string | null;
+  verify_first: number | boolean;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  case_id: string | null;
+  case_number: string | null;
+  handoff_record_id: string | null;
+  enriched_existing_case: number | boolean;
+  routing: unknown;
+  agent: unknown;
+  salesforce_api_calls: number | string;
+  callback_url: string | null;
+  accepted_at: number | string;
+  updated_at: number | string;
+  delivered_at: number | string | null;
+  dead_lettered_at: number | string | null;
+}
+
+const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
+function state(s: string): HandoffState {
+  if ((HANDOFF_STATES as readonly string[]).includes(s)) return s as HandoffState;
+  throw new Error(`unknown handoff state in store: ${s}`);
+}
+
+export function rowToRecord(row: HandoffRow): StoredHandoff {
+  return {
+    handoffId: row.handoff_id,
+    bodyHash: row.body_hash,
+    prepared: json<PreparedHandoff>(row.prepared),
+    state: state(row.state),
+    attempts: num(row.attempts),
+    nextAttemptAt: num(row.next_attempt_at),
+    claimedBy: row.claimed_by,
+    leaseUntil: numOrNull(row.lease_until),
+    verifyFirst: Boolean(row.verify_first),
+    lastError:
+      row.last_error_code === null
+        ? null
+        : { code: row.last_error_code, message: row.last_error_message ?? '' },
+    caseId: row.case_id,
+    caseNumber: row.case_number,
+    handoffRecordId: row.handoff_record_id,
+    enrichedExistingCase: Boolean(row.enriched_existing_case),
+    routing: json<RoutingDecision>(row.routing),
+    agent: row.agent === null ? null : json<AgentAssignment>(row.agent),
+    salesforceApiCalls: num(row.salesforce_api_calls),
+    callbackUrl: row.callback_url,
+    acceptedAt: num(row.accepted_at),
+    updatedAt: num(row.updated_at),
+    deliveredAt: numOrNull(row.delivered_at),
+    deadLetteredAt: numOrNull(row.dead_lettered_at),
+  };
+}
+
+export const ZERO_COUNTS = (): Record<HandoffState, number> =>
+  Object.fromEntries(HANDOFF_STATES.map((s) => [s, 0])) as Record<HandoffState, number>;
+
+/** The columns a new record starts with. */
+export function newRowValues(prepared: PreparedHandoff, now: number) {
+  return {
+    handoff_id: prepared.handoffId,
+    body_hash: prepared.bodyHash,
+    prepared: JSON.stringify(prepared),
+    routing: JSON.stringify(prepared.decision),
+    callback_url: prepared.handoff.operational.callbackUrl ?? null,
+    now,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The durable store: every accepted handoff is written here before the bot gets an answer, and the
+ * worker delivers from here. Two implementations (SQLite, PostgreSQL) pass the same suite
+ * (test/unit/delivery/store-suite.ts).
+ *
+ * States (HandoffState): accepted → delivering → routed → agent_assigned; a failed attempt that will
+ * be retried is `failed` (next_attempt_at says when); a handoff that will not be retried any more is
+ * `dead_lettered` until an operator replays it (requeue → failed, due at once).
+ *
+ * Every mark* call is fenced by the claim: it only applies while the record is still `delivering`
+ * and claimed by that worker, so an instance whose lease lapsed cannot overwrite the work of the
+ * instance that reclaimed it.
+ */
+import type { HandoffState } from '../../contract/answer';
+import type { DeliveryOutcome, PreparedHandoff } from '../../contract/prepared';
+import type { RoutingDecision } from '../../contract/routing';
+
+export type DeliveredOutcome = Extract<DeliveryOutcome, { kind: 'delivered' }>;
+
+export interface AgentAssignment {
+  userId: string;
+  assignedAt: string | null;
+  acceptedAt: string | null;
+}
+
+export interface StoredError {
+  code: string;
+  message: string;
+}
+
+export interface StoredHandoff {
+  handoffId: string;
+  bodyHash: string;
+  prepared: PreparedHandoff;
+  state: HandoffState;
+  /** Delivery attempts started (claims), over the record's whole life. */
+  attempts: number;
+  /** Epoch ms: when the record is next due (accepted / failed). */
+  nextAttemptAt: number;
+  claimedBy: string | null;
+  /** Epoch ms; a `delivering` record whose lease lapsed is reclaimed by any worker. */
+  leaseUntil: number | null;
+  /**
+   * Salesforce may hold what an earlier attempt wrote (unknown outcome, or a lapsed lease): the next
+   * attempt must look it up (findDelivered) before sending again.
+   */
+  verifyFirst: boolean;
+  lastError: StoredError | null;
+  caseId: string | null;
+  caseNumber: string | null;
+  handoffRecordId: string | null;
+  enrichedExistingCase: boolean;
+  routing: RoutingDecision;
+  agent: AgentAssignment | null;
+  salesforceApiCalls: number;
+  callbackUrl: string | null;
+  acceptedAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+  deadLetteredAt: number | null;
+}
+
+export type AcceptResult =
+  | { kind: 'accepted'; record: StoredHandoff }
+  | { kind: 'duplicate'; record: StoredHandoff }
+  | { kind: 'conflict'; record: StoredHandoff };
+
+export interface QueueStats {
+  /** Records per state (every state present, 0 when none). */
+  counts: Record<HandoffState, number>;
+  /** Age in ms of the oldest record not yet delivered (accepted, delivering, failed); 0 when none. */
+  oldestPendingAgeMs: number;
+}
+
+export interface ListOptions {
+  limit?: number;
+  /** Keyset paging: records with handoffId > after. */
+  after?: string;
+}
+
+export interface HandoffStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Creates tables and indexes if absent (idempotent; safe with several instances starting). */
+  migrate(): Promise<void>;
+  /** Insert-if-absent by handoffId, compared by bodyHash, in one transaction. */
+  accept(prepared: PreparedHandoff, now: number): Promise<AcceptResult>;
+  get(handoffId: string): Promise<StoredHandoff | null>;
+  /**
+   * Claims up to `max` due records for `workerId`: accepted/failed with next_attempt_at ≤ now, or
+   * delivering with a lapsed lease (those get verifyFirst). Sets delivering, the lease, attempts + 1.
+   * Oldest due first. Two concurrent claimers never get the same record.
+   */
+  claimBatch(workerId: string, max: number, leaseMs: number, now: number): Promise<StoredHandoff[]>;
+  /** Extends the lease of records still claimed by workerId; returns the ids still held. */
+  renewLease(ids: string[], workerId: string, leaseUntil: number, now: number): Promise<string[]>;
+  /** delivering → routed with the case, handoff record and API calls. False when no longer claimed. */
+  markDelivered(id: string, workerId: string, outcome: DeliveredOutcome, now: number): Promise<boolean>;
+  /** delivering → failed, due at nextAttemptAt. */
+  markRetry(
+    id: string,
+    workerId: string,
+    error: StoredError & { verifyFirst: boolean; salesforceApiCalls: number },
+    nextAttemptAt: number,
+    now: number,
+  ): Promise<boolean>;
+  /** delivering → dead_lettered. */
+  markDeadLetter(
+    id: string,
+    workerId: string,
+    error: StoredError & { verifyFirst: boolean; salesforceApiCalls: number },
+    now: number,
+  ): Promise<boolean>;
+  /** routed → agent_assigned. False when the record is not routed. */
+  markAgentAssigned(id: string, agent: AgentAssignment, now: number): Promise<boolean>;
+  /** delivering (claimed by workerId) → back to its due state at once, lease cleared (shutdown). */
+  release(ids: string[], workerId: string, now: number): Promise<number>;
+  /** dead_lettered → failed, due now, attempts reset. False when not dead-lettered. */
+  requeue(id: string, now: number): Promise<boolean>;
+  listByState(state: HandoffState, options?: ListOptions): Promise<StoredHandoff[]>;
+  /** Routed handoffs with a case and no agent yet, oldest delivery first. */
+  listAwaitingAgent(limit: number): Promise<StoredHandoff[]>;
+  stats(now: number): Promise<QueueStats>;
+  /** Liveness for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DUE_STATES: readonly HandoffState[] = ['accepted', 'failed'];
