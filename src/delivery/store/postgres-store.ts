@@ -238,15 +238,15 @@ export class PostgresHandoffStore implements HandoffStore {
     return r.rowCount === 1;
   }
 
-  async release(ids: string[], workerId: string, now: number): Promise<number> {
+  async release(ids: string[], workerId: string, now: number, verifyFirst = false): Promise<number> {
     if (ids.length === 0) return 0;
     const r = await this.pool.query(
       `UPDATE ${this.t} SET
          state = CASE WHEN attempts > 1 OR last_error_code IS NOT NULL THEN 'failed' ELSE 'accepted' END,
          attempts = GREATEST(attempts - 1, 0), claimed_by = NULL, lease_until = NULL, next_attempt_at = $3,
-         updated_at = $3
+         verify_first = verify_first OR $4, updated_at = $3
        WHERE handoff_id = ANY($1::text[]) AND state = 'delivering' AND claimed_by = $2`,
-      [ids, workerId, now],
+      [ids, workerId, now, verifyFirst],
     );
     return r.rowCount ?? 0;
   }

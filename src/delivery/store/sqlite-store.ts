@@ -217,15 +217,16 @@ export class SqliteHandoffStore implements HandoffStore {
     return Promise.resolve(r.changes === 1);
   }
 
-  release(ids: string[], workerId: string, now: number): Promise<number> {
+  release(ids: string[], workerId: string, now: number, verifyFirst = false): Promise<number> {
     const stmt = this.db.prepare(
       `UPDATE handoffs SET state = CASE WHEN attempts > 1 OR last_error_code IS NOT NULL THEN 'failed' ELSE 'accepted' END,
          attempts = MAX(attempts - 1, 0), claimed_by = NULL, lease_until = NULL, next_attempt_at = @now,
-         updated_at = @now
+         verify_first = CASE WHEN @verify = 1 THEN 1 ELSE verify_first END, updated_at = @now
        WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
     );
+    const verify = verifyFirst ? 1 : 0;
     const run = this.db.transaction(() =>
-      ids.reduce((n, id) => n + stmt.run({ id, workerId, now }).changes, 0),
+      ids.reduce((n, id) => n + stmt.run({ id, workerId, now, verify }).changes, 0),
     );
     return Promise.resolve(run.immediate());
   }

@@ -112,8 +112,12 @@ export interface HandoffStore {
   ): Promise<boolean>;
   /** routed → agent_assigned. False when the record is not routed. */
   markAgentAssigned(id: string, agent: AgentAssignment, now: number): Promise<boolean>;
-  /** delivering (claimed by workerId) → back to its due state at once, lease cleared (shutdown). */
-  release(ids: string[], workerId: string, now: number): Promise<number>;
+  /**
+   * delivering (claimed by workerId) → back to its due state at once, lease cleared (shutdown); the
+   * unused attempt is given back. verifyFirst: a send may be in flight, so whoever takes it next
+   * must look in Salesforce first.
+   */
+  release(ids: string[], workerId: string, now: number, verifyFirst?: boolean): Promise<number>;
   /** dead_lettered → failed, due now, attempts reset. False when not dead-lettered. */
   requeue(id: string, now: number): Promise<boolean>;
   listByState(state: HandoffState, options?: ListOptions): Promise<StoredHandoff[]>;

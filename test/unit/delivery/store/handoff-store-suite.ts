@@ -266,8 +266,13 @@ export function describeHandoffStore(name: string, harness: StoreHarness): void 
         nextAttemptAt: T0 + 50,
       });
       expect(await store.get(c.handoffId)).toMatchObject({ state: 'delivering', claimedBy: 'w2' });
+      expect((await store.get(a.handoffId))?.verifyFirst).toBe(false);
+
       const next = await store.claimBatch('w3', 5, LEASE, T0 + 50);
       expect(next.map((r) => r.handoffId).sort()).toEqual([a.handoffId, b.handoffId].sort());
+      // released while a send may have been in flight: the next claimer must verify first
+      expect(await store.release([a.handoffId], 'w3', T0 + 60, true)).toBe(1);
+      expect((await store.get(a.handoffId))?.verifyFirst).toBe(true);
     });
 
     it('counts records per state and the age of the oldest undelivered one', async () => {

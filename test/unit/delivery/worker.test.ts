@@ -1,0 +1,368 @@
+import {
+  deliveryConfigSchema,
+  DeliveryWorker,
+  SqliteHandoffStore,
+  createDeliveryMetrics,
+} from '../../../src/delivery';
+import type { DeliveryConfigInput, HandoffStore } from '../../../src/delivery';
+import { prepared } from './fixtures';
+import { deferred, FakeSalesforce } from './fake-salesforce';
+
+const T0 = Date.UTC(2026, 10, 21, 11, 0, 0);
+
+async function until(cond: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('DeliveryWorker', () => {
+  let store: HandoffStore;
+  let sf: FakeSalesforce;
+  let clock: number;
+  const workers: DeliveryWorker[] = [];
+
+  const worker = (config: DeliveryConfigInput = {}, opts: { realClock?: boolean } = {}) => {
+    const w = new DeliveryWorker({
+      store,
+      config: deliveryConfigSchema.parse({ store: { kind: 'sqlite', path: ':memory:' }, ...config }),
+      deliver: sf.deliver,
+      findDelivered: sf.findDelivered,
+      now: opts.realClock ? Date.now : () => clock,
+      random: () => 0.5,
+      metrics: createDeliveryMetrics(),
+    });
+    workers.push(w);
+    return w;
+  };
+  const accept = async (n: number, at = clock) => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = prepared();
+      await store.accept(p, at);
+      ids.push(p.handoffId);
+    }
+    return ids;
+  };
+  const state = async (id: string) => (await store.get(id))?.state;
+
+  beforeEach(async () => {
+    store = new SqliteHandoffStore({ path: ':memory:' });
+    await store.migrate();
+    sf = new FakeSalesforce();
+    clock = T0;
+  });
+  afterEach(async () => {
+    for (const w of workers.splice(0)) await w.stop();
+    await store.close();
+  });
+
+  it('delivers what is waiting in one call and records the case', async () => {
+    const w = worker();
+    const ids = await accept(3);
+    expect(await w.runOnce()).toBe(3);
+    expect(sf.batches).toEqual([ids]);
+    for (const id of ids) {
+      expect(await store.get(id)).toMatchObject({
+        state: 'routed',
+        attempts: 1,
+        caseNumber: expect.any(String),
+      });
+    }
+    expect(await w.runOnce()).toBe(0);
+  });
+
+  it('coalesces a backlog into batches of at most maxBatchSize', async () => {
+    const w = worker({ maxBatchSize: 75 });
+    await accept(160);
+    while ((await w.runOnce()) > 0);
+    expect(sf.batches.map((b) => b.length)).toEqual([75, 75, 10]);
+    expect([...sf.writes.values()].every((n) => n === 1)).toBe(true);
+    expect(sf.writes.size).toBe(160);
+  });
+
+  it('retries a transient failure with full-jitter exponential backoff, then delivers', async () => {
+    const w = worker({ retry: { baseDelayMs: 1_000, maxDelayMs: 60_000 } });
+    const [id] = await accept(1);
+    sf.script.push(
+      { retry: 'transient', code: 'UNABLE_TO_LOCK_ROW' },
+      { retry: 'transient', code: 'SERVER_ERROR' },
+    );
+    await w.runOnce();
+    expect(await store.get(id!)).toMatchObject({
+      state: 'failed',
+      nextAttemptAt: T0 + 500, // random 0.5 × 1000 · 2^0
+      lastError: { code: 'UNABLE_TO_LOCK_ROW' },
+      verifyFirst: false,
+    });
+    clock = T0 + 499;
+    expect(await w.runOnce()).toBe(0);
+    clock = T0 + 500;
+    await w.runOnce();
+    expect((await store.get(id!))?.nextAttemptAt).toBe(T0 + 500 + 1_000); // 0.5 × 1000 · 2^1
+    clock = T0 + 1_500;
+    await w.runOnce();
+    expect(await store.get(id!)).toMatchObject({ state: 'routed', attempts: 3, lastError: null });
+    expect(sf.writes.get(id!)).toBe(1);
+    expect(sf.verified).toEqual([]); // a plain transient failure wrote nothing: no lookup needed
+  });
+
+  it('waits longer when the org is over its API limit', async () => {
+    const w = worker({ retry: { baseDelayMs: 1_000, rateLimitedDelayMs: 120_000 } });
+    const [id] = await accept(1);
+    sf.script.push({ retry: 'rate_limited', code: 'REQUEST_LIMIT_EXCEEDED' });
+    await w.runOnce();
+    expect((await store.get(id!))?.nextAttemptAt).toBe(T0 + 180_000); // 120 s + 0.5 × 120 s
+  });
+
+  it('dead-letters a permanent failure at once, with the echoed value scrubbed', async () => {
+    const w = worker();
+    const [id] = await accept(1);
+    sf.script.push({
+      retry: 'permanent',
+      code: 'STRING_TOO_LONG',
+      message: 'Subject: data value too large: Amelia Hart 4921 1234 5678 9012 (max length=255)',
+    });
+    await w.runOnce();
+    const r = await store.get(id!);
+    expect(r).toMatchObject({ state: 'dead_lettered', lastError: { code: 'STRING_TOO_LONG' } });
+    expect(r?.lastError?.message).not.toMatch(/Amelia|4921|9012/);
+    expect(r?.lastError?.message).toContain('max length=255');
+    clock += 10 * 24 * 3600_000;
+    expect(await w.runOnce()).toBe(0);
+    expect(sf.batches).toHaveLength(1);
+  });
+
+  it('handles each outcome of a mixed batch on its own', async () => {
+    const w = worker();
+    const [ok, bad, busy] = await accept(3);
+    sf.script.push({
+      perHandoff: {
+        [bad!]: { retry: 'permanent', code: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' },
+        [busy!]: { retry: 'transient', code: 'UNABLE_TO_LOCK_ROW' },
+      },
+    });
+    await w.runOnce();
+    expect([await state(ok!), await state(bad!), await state(busy!)]).toEqual([
+      'routed',
+      'dead_lettered',
+      'failed',
+    ]);
+    expect(w.breaker.state).toBe('closed');
+  });
+
+  it('dead-letters a handoff that keeps failing after maxAttempts, or when too old', async () => {
+    const w = worker({ retry: { baseDelayMs: 10, maxDelayMs: 10, maxAttempts: 3, maxAgeMs: 3_600_000 } });
+    const [a] = await accept(1);
+    for (let i = 0; i < 3; i++) sf.script.push({ retry: 'transient', code: 'SERVER_ERROR' });
+    for (let i = 0; i < 3; i++) {
+      await w.runOnce();
+      clock += 10;
+    }
+    expect(await store.get(a!)).toMatchObject({ state: 'dead_lettered', attempts: 3 });
+    expect((await store.get(a!))?.lastError?.message).toMatch(/^gave up after 3 attempts/);
+
+    const [b] = await accept(1, clock);
+    clock += 3_600_000;
+    sf.script.push({ retry: 'transient', code: 'SERVER_ERROR' });
+    await w.runOnce();
+    expect(await store.get(b!)).toMatchObject({ state: 'dead_lettered', attempts: 1 });
+  });
+
+  it('after an unknown outcome, finds what Salesforce committed instead of writing it again', async () => {
+    const w = worker();
+    const ids = await accept(2);
+    sf.script.push('commit_then_unknown');
+    await w.runOnce();
+    for (const id of ids) expect(await store.get(id)).toMatchObject({ state: 'failed', verifyFirst: true });
+    clock += 60_000;
+    await w.runOnce();
+    expect(sf.verified).toHaveLength(1);
+    expect(new Set(sf.verified[0])).toEqual(new Set(ids));
+    expect(sf.batches).toHaveLength(1); // found both: nothing re-sent
+    for (const id of ids) {
+      expect(await store.get(id)).toMatchObject({
+        state: 'routed',
+        verifyFirst: false,
+        caseId: expect.any(String),
+      });
+      expect(sf.writes.get(id)).toBe(1);
+    }
+  });
+
+  it('after an unknown outcome that wrote nothing, re-sends only what is missing', async () => {
+    const w = worker();
+    const [lost] = await accept(1);
+    sf.script.push({ retry: 'unknown_outcome', code: 'TIMEOUT' });
+    await w.runOnce();
+    clock += 60_000;
+    const [fresh] = await accept(1);
+    await w.runOnce();
+    expect(sf.verified).toEqual([[lost]]); // the fresh one needs no lookup
+    expect(sf.batches.at(-1)?.sort()).toEqual([lost, fresh].sort());
+    expect(sf.writes.get(lost!)).toBe(1);
+    expect(await state(lost!)).toBe('routed');
+  });
+
+  it('treats a throwing deliverer as an unknown outcome (verify before re-sending)', async () => {
+    const w = worker();
+    const [a] = await accept(1);
+    sf.script.push('throw');
+    await w.runOnce();
+    expect(await store.get(a!)).toMatchObject({
+      state: 'failed',
+      verifyFirst: true,
+      lastError: { code: 'DELIVERY_ERROR' },
+    });
+  });
+
+  it('sends nothing that needs verifying while the lookup fails', async () => {
+    const w = worker();
+    const [a] = await accept(1);
+    sf.script.push({ retry: 'unknown_outcome', code: 'TIMEOUT' });
+    await w.runOnce();
+    sf.findFails = true;
+    clock += 60_000;
+    await w.runOnce();
+    expect(sf.batches).toHaveLength(1);
+    expect(await store.get(a!)).toMatchObject({
+      state: 'failed',
+      verifyFirst: true,
+      lastError: { code: 'VERIFY_FAILED' },
+    });
+    sf.findFails = false;
+    clock += 60_000;
+    await w.runOnce();
+    expect(await state(a!)).toBe('routed');
+    expect(sf.writes.get(a!)).toBe(1);
+  });
+
+  it('reclaims the work of an instance that died mid-delivery, without a second write', async () => {
+    const w = worker({ leaseMs: 30_000 });
+    const [a, b] = await accept(2);
+    // the dead instance claimed both and got `a` into Salesforce before it died
+    await store.claimBatch('dead-instance', 75, 30_000, clock);
+    await sf.deliver([(await store.get(a!))!.prepared]);
+    sf.batches.length = 0;
+    clock += 29_999;
+    expect(await w.runOnce()).toBe(0);
+    clock += 1;
+    expect(await w.runOnce()).toBe(2);
+    expect(new Set(sf.verified[0])).toEqual(new Set([a, b]));
+    expect(sf.batches).toEqual([[b]]);
+    expect(sf.writes.get(a!)).toBe(1);
+    expect(sf.writes.get(b!)).toBe(1);
+    expect([await state(a!), await state(b!)]).toEqual(['routed', 'routed']);
+  });
+
+  it('opens the circuit after consecutive failed batches, probes once after the cool-down, closes on success', async () => {
+    const w = worker({
+      maxBatchSize: 1,
+      breaker: { failureThreshold: 3, cooldownMs: 10_000, maxCooldownMs: 60_000 },
+    });
+    await accept(6);
+    for (let i = 0; i < 4; i++) sf.script.push({ retry: 'transient', code: 'SERVICE_UNAVAILABLE' });
+    for (let i = 0; i < 3; i++) await w.runOnce();
+    expect(w.breaker.state).toBe('open');
+    expect(await w.runOnce()).toBe(0); // open: nothing is claimed
+    expect(sf.batches).toHaveLength(3);
+    expect((await store.stats(clock)).counts.accepted).toBe(3);
+
+    clock += 10_000;
+    expect(w.breaker.state).toBe('half_open');
+    expect(await w.runOnce()).toBe(1); // the probe fails…
+    expect(w.breaker.state).toBe('open');
+    clock += 10_000;
+    expect(w.breaker.state).toBe('open'); // …so the cool-down doubled
+    clock += 10_000;
+    expect(await w.runOnce()).toBe(1); // this probe succeeds
+    expect(w.breaker.state).toBe('closed');
+    while ((await w.runOnce()) > 0);
+    expect((await store.stats(clock)).counts.accepted).toBe(0);
+  });
+
+  it('lets only one probe batch out while half-open', async () => {
+    const w = worker({ maxBatchSize: 1, breaker: { failureThreshold: 1, cooldownMs: 1_000 } });
+    await accept(3);
+    sf.script.push({ retry: 'transient', code: 'SERVER_ERROR' });
+    await w.runOnce();
+    clock += 1_000;
+    expect(w.breaker.canClaim()).toBe(true);
+    w.breaker.onClaim();
+    expect(w.breaker.canClaim()).toBe(false);
+  });
+
+  describe('running', () => {
+    it('delivers handoffs as they are kicked, coalescing a burst into one call', async () => {
+      const w = worker({ gatherWindowMs: 20, pollIntervalMs: 60_000 }, { realClock: true });
+      w.start();
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const p = prepared();
+        await store.accept(p, Date.now());
+        ids.push(p.handoffId);
+        w.kick();
+      }
+      await until(async () => (await store.stats(Date.now())).counts.routed === 30, 'all routed');
+      expect(sf.batches.length).toBeLessThan(30);
+      expect(sf.batches.flat().sort()).toEqual([...ids].sort());
+    });
+
+    it('renews the lease of a slow batch so no other instance takes it', async () => {
+      const w = worker({ leaseMs: 500, pollIntervalMs: 60_000 }, { realClock: true });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      const [id] = await accept(1, Date.now());
+      w.start();
+      w.kick();
+      await until(() => sf.batches.length === 1, 'the send');
+      const claimedAt = (await store.get(id!))!.leaseUntil!;
+      await until(async () => (await store.get(id!))!.leaseUntil! > claimedAt + 200, 'a renewal');
+      expect(await store.claimBatch('other', 10, 500, Date.now())).toEqual([]);
+      gate.resolve();
+      await until(async () => (await state(id!)) === 'routed', 'routed');
+      expect(sf.writes.get(id!)).toBe(1);
+    });
+
+    it('shuts down gracefully: finishes in-flight batches within the timeout', async () => {
+      const w = worker({ pollIntervalMs: 60_000, shutdownTimeoutMs: 10_000 }, { realClock: true });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      const [id] = await accept(1, Date.now());
+      w.start();
+      w.kick();
+      await until(() => sf.batches.length === 1, 'the send');
+      const stopping = w.stop();
+      gate.resolve();
+      await stopping;
+      expect(await state(id!)).toBe('routed');
+      expect(w.isRunning).toBe(false);
+    });
+
+    it('shuts down gracefully: releases what is still in flight after the timeout, to be verified first', async () => {
+      const w = worker({ pollIntervalMs: 60_000, shutdownTimeoutMs: 50 }, { realClock: true });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      const [id] = await accept(1, Date.now());
+      w.start();
+      w.kick();
+      await until(() => sf.batches.length === 1, 'the send');
+      await w.stop();
+      expect(await store.get(id!)).toMatchObject({
+        state: 'accepted',
+        claimedBy: null,
+        leaseUntil: null,
+        verifyFirst: true,
+      });
+      // the late answer cannot overwrite what is no longer ours; the next instance checks first
+      gate.resolve();
+      await until(() => sf.writes.get(id!) === 1, 'the late commit');
+      const next = worker({}, { realClock: true });
+      expect(await next.runOnce()).toBe(1);
+      expect(sf.batches).toHaveLength(1);
+      expect(await state(id!)).toBe('routed');
+    });
+  });
+});
