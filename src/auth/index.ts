@@ -1,0 +1,2 @@
+export { createBotAuthenticator, bearerChallenge, algorithmsForPublicKey } from './bot-auth';
+export type { BotAuthenticator, BotPrincipal } from './bot-auth';

@@ -1,0 +1,4 @@
+export { loadConfig, ConfigError, formatProblem } from './load';
+export type { ConfigProblem, LoadConfigOptions } from './load';
+export * from './schema';
+export { ENV_BINDINGS } from './env';

@@ -1,0 +1,213 @@
+/**
+ * The service configuration as one zod schema: each section is owned by the module that uses it
+ * (delivery, policy, routing, mapping) and composed here. src/config/load.ts fills it from
+ * config/*.json and the environment, and nothing else reads either.
+ */
+import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
+import { z } from 'zod';
+import { deliveryConfigSchema } from '../delivery/config';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+/** Algorithms a bot token may use; `none` is never among them. */
+export const BOT_TOKEN_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'HS256',
+] as const;
+export type BotTokenAlgorithm = (typeof BOT_TOKEN_ALGORITHMS)[number];
+
+const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+export const serverConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(3000),
+    /** Largest JSON body accepted; larger bodies answer 413. */
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(2 * 1024 * 1024),
+    /** Absolute base for statusUrl/Location (e.g. behind a proxy); relative URLs when absent. */
+    publicBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Graceful shutdown: how long open requests get before the server closes them. */
+    shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+
+export const publicKeyConfigSchema = z
+  .object({
+    kid: z.string().min(1).max(200).optional(),
+    /** SPKI PEM text ("-----BEGIN PUBLIC KEY-----"). */
+    pem: z.string().min(1).optional(),
+    /** A public JWK (RSA, EC or OKP). */
+    jwk: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .superRefine((k, ctx) => {
+    if (!k.pem === !k.jwk) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of pem or jwk' });
+      return;
+    }
+    try {
+      const key = k.pem
+        ? createPublicKey(k.pem)
+        : createPublicKey({ key: k.jwk as JsonWebKey, format: 'jwk' });
+      if (key.type !== 'public') ctx.addIssue({ code: 'custom', message: 'must be a public key' });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a readable public key (PEM SPKI or JWK)' });
+    }
+  });
+
+export const botAuthConfigSchema = z
+  .object({
+    /** Expected `iss` claim (one or several). */
+    issuer: oneOrMany.optional(),
+    /** Expected `aud` claim (one or several). */
+    audience: oneOrMany.optional(),
+    /** Keys from a JWKS endpoint (asymmetric algorithms only). */
+    jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Configured public keys (asymmetric algorithms only). */
+    publicKeys: z.array(publicKeyConfigSchema).max(20).default([]),
+    /** HS256 shared secret for simple bots; at least 32 characters. */
+    hs256Secret: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Allowed algorithms; each key type is further limited to the algorithms of its kind. */
+    algorithms: z
+      .array(z.enum(BOT_TOKEN_ALGORITHMS))
+      .min(1)
+      .default([...BOT_TOKEN_ALGORITHMS]),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+    /** Refuse tokens whose exp − iat (or exp − now) exceeds this; 0 = no limit. */
+    maxTokenLifetimeSeconds: z.number().int().min(0).default(3600),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.issuer) ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required' });
+    if (!c.audience) ctx.addIssue({ code: 'custom', path: ['audience'], message: 'is required' });
+    if (!c.jwksUrl && c.publicKeys.length === 0 && !c.hs256Secret) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keys'],
+        message: 'no key to verify bot tokens: configure a JWKS URL, public keys or an HS256 secret',
+      });
+    }
+  });
+
+export const SALESFORCE_MODES = ['emulator', 'org'] as const;
+
+export const salesforceConfigSchema = z
+  .object({
+    mode: z.enum(SALESFORCE_MODES).default('org'),
+    /** Token endpoint host: https://login.salesforce.com, https://test.salesforce.com or My Domain. */
+    loginUrl: z.url({ protocol: /^https?$/ }).default('https://login.salesforce.com'),
+    /** Optional: where the data API lives (normally taken from the token response). */
+    instanceUrl: z.url({ protocol: /^https?$/ }).optional(),
+    clientId: z.string().min(1).optional(),
+    username: z.string().min(1).optional(),
+    /** PEM text of the connected app's private key (JWT bearer flow). */
+    privateKey: z.string().min(1).optional(),
+    /** Path to the PEM file; read at start-up into privateKey. */
+    privateKeyFile: z.string().min(1).optional(),
+    /** Client credentials flow. */
+    clientSecret: z.string().min(1).optional(),
+    apiVersion: z
+      .string()
+      .regex(/^\d{2,3}\.0$/, 'must look like 63.0')
+      .default('63.0'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const https = (u: string | undefined) => !u || u.startsWith('https://');
+    if (s.mode === 'org') {
+      if (!https(s.loginUrl)) ctx.addIssue({ code: 'custom', path: ['loginUrl'], message: 'must be https' });
+      if (!https(s.instanceUrl)) {
+        ctx.addIssue({ code: 'custom', path: ['instanceUrl'], message: 'must be https' });
+      }
+    }
+    if (!s.clientId) {
+      ctx.addIssue({ code: 'custom', path: ['clientId'], message: `is required when mode=${s.mode}` });
+    }
+    const hasKey = Boolean(s.privateKey ?? s.privateKeyFile);
+    if (hasKey && s.clientSecret) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientSecret'],
+        message: 'give either a private key (JWT bearer) or a client secret (client credentials), not both',
+      });
+    }
+    if (!hasKey && !s.clientSecret) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['privateKey'],
+        message: `a credential is required when mode=${s.mode}: a private key (JWT bearer) or a client secret (client credentials)`,
+      });
+    }
+    if (hasKey && !s.username) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['username'],
+        message: 'is required for the JWT bearer flow (the integration user)',
+      });
+    }
+    if (s.privateKey) {
+      try {
+        createPrivateKey(s.privateKey);
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'is not a readable PEM private key' });
+      }
+    }
+  })
+  .transform((s) => ({
+    ...s,
+    authFlow: s.privateKey ? ('jwt_bearer' as const) : ('client_credentials' as const),
+  }));
+
+export const enrichmentConfigSchema = z
+  .object({
+    /** Handoffs for the same existing Case within this window enrich it once rather than piling up. */
+    dedupeWindowSeconds: z.number().int().min(0).max(86_400).default(600),
+  })
+  .strict();
+
+export const loggingConfigSchema = z
+  .object({
+    level: z.enum(LOG_LEVELS).default('info'),
+  })
+  .strict();
+
+/**
+ * Sections owned by other modules. Until their schemas are composed here they are accepted as
+ * plain objects and passed through to their owners, who parse them.
+ */
+const ownedElsewhere = z.record(z.string(), z.unknown());
+
+export const serviceConfigSchema = z
+  .object({
+    server: serverConfigSchema.prefault({}),
+    botAuth: botAuthConfigSchema.prefault({}),
+    salesforce: salesforceConfigSchema.prefault({}),
+    mapping: ownedElsewhere.default({}),
+    routing: ownedElsewhere.default({}),
+    policy: ownedElsewhere.default({}),
+    delivery: deliveryConfigSchema.prefault({}),
+    enrichment: enrichmentConfigSchema.prefault({}),
+    logging: loggingConfigSchema.prefault({}),
+  })
+  .strict();
+
+export type ServiceConfigInput = z.input<typeof serviceConfigSchema>;
+export type ServiceConfig = z.output<typeof serviceConfigSchema>;
+export type ServerConfig = ServiceConfig['server'];
+export type BotAuthConfig = ServiceConfig['botAuth'];
+export type SalesforceConfig = ServiceConfig['salesforce'];
+export type LoggingConfig = ServiceConfig['logging'];
