@@ -42,6 +42,41 @@ describe('descriptions', () => {
     expect(String(x.Skill.description ?? '').length).toBeGreaterThanOrEqual(MIN);
   });
 
+  // Limits as the Metadata API stores the text: a formatter's line breaks and indentation count too.
+  const LIMITS: [suffix: string, max: number][] = [
+    ['.permissionset-meta.xml', 255],
+    ['.skill-meta.xml', 255],
+    ['.flexipage-meta.xml', 255],
+    ['.js-meta.xml', 255],
+    ['.object-meta.xml', 1000],
+    ['.field-meta.xml', 1000],
+  ];
+  const raw = LIMITS.flatMap(([suffix, max]) =>
+    listFiles(path.dirname(FORCE_APP_DEFAULT), suffix).map((f): [string, string, number] => [
+      path.relative(FORCE_APP_DEFAULT, f),
+      f,
+      max,
+    ]),
+  );
+  it.each(raw)('%s keeps its description within the limit', (_name, file, max) => {
+    const m = /<description>([\s\S]*?)<\/description>/.exec(fs.readFileSync(file, 'utf8'));
+    expect((m?.[1] ?? '').trim().length).toBeLessThanOrEqual(max);
+  });
+
+  it('field labels fit in 40 characters and API names in 40 before __c', () => {
+    for (const f of fields) {
+      expect({
+        f: f.name,
+        label: f.label.length <= 40,
+        name: f.name.replace(/__c$/, '').length <= 40,
+      }).toEqual({
+        f: f.name,
+        label: true,
+        name: true,
+      });
+    }
+  });
+
   it('fields have unique labels within their object (a report never shows two columns alike)', () => {
     for (const o of Object.values(model.objects)) {
       const labels = Object.values(o.fields).map((f) => f.label);
