@@ -122,6 +122,8 @@ export interface UpsertResult {
 export interface DmlOptions {
   /** `Sforce-Auto-Assign` header: assignment rules run unless it is FALSE. */
   autoAssign?: boolean;
+  /** API version of the request, for record URLs in answers (upsert's 300 list). Default: the org's. */
+  apiVersion?: string;
 }
 
 /** A record change, emitted after the transaction that made it commits (for the Omni simulator). */
@@ -167,8 +169,11 @@ export interface OrgApi {
   ): UpsertResult;
   delete(sobject: string, id: string): void;
 
-  /** Runs a SOQL query. Pagination (nextRecordsUrl) is the HTTP layer's job. */
-  query(soql: string, options?: { includeDeleted?: boolean }): QueryResult;
+  /**
+   * Runs a SOQL query. Pagination (nextRecordsUrl) is the HTTP layer's job. `apiVersion` goes into each
+   * record's `attributes.url` (default: the org's newest version).
+   */
+  query(soql: string, options?: { includeDeleted?: boolean; apiVersion?: string }): QueryResult;
 
   /**
    * Runs `fn` as one transaction: if it throws, every write made inside is undone and no change is
