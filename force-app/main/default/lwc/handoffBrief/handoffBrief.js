@@ -80,6 +80,7 @@ const TRANSCRIPT_FIELDS = qualify('Handoff_Transcript__c', [
   'Body__c',
 ]);
 
+// optionalFields everywhere: a field the user cannot see is left out instead of failing the whole brief.
 // Children are few per handoff; the transcript is split into parts of at most 131,072 characters.
 const CHILD_PAGE_SIZE = 200;
 const HANDOFF_PAGE_SIZE = 50;
@@ -147,7 +148,7 @@ export default class HandoffBrief extends LightningElement {
   @wire(getRelatedListRecords, {
     parentRecordId: '$recordId',
     relatedListId: 'Bot_Handoffs__r',
-    fields: HANDOFF_FIELDS,
+    optionalFields: HANDOFF_FIELDS,
     pageSize: HANDOFF_PAGE_SIZE,
   })
   wiredHandoffs({ data, error }) {
@@ -162,7 +163,7 @@ export default class HandoffBrief extends LightningElement {
   @wire(getRelatedListRecords, {
     parentRecordId: '$latestHandoffId',
     relatedListId: 'Intents__r',
-    fields: INTENT_FIELDS,
+    optionalFields: INTENT_FIELDS,
     pageSize: CHILD_PAGE_SIZE,
   })
   wiredIntents({ data, error }) {
@@ -172,7 +173,7 @@ export default class HandoffBrief extends LightningElement {
   @wire(getRelatedListRecords, {
     parentRecordId: '$latestHandoffId',
     relatedListId: 'Verifications__r',
-    fields: VERIFICATION_FIELDS,
+    optionalFields: VERIFICATION_FIELDS,
     pageSize: CHILD_PAGE_SIZE,
   })
   wiredVerifications({ data, error }) {
@@ -182,7 +183,7 @@ export default class HandoffBrief extends LightningElement {
   @wire(getRelatedListRecords, {
     parentRecordId: '$latestHandoffId',
     relatedListId: 'Consents__r',
-    fields: CONSENT_FIELDS,
+    optionalFields: CONSENT_FIELDS,
     pageSize: CHILD_PAGE_SIZE,
   })
   wiredConsents({ data, error }) {
@@ -192,7 +193,7 @@ export default class HandoffBrief extends LightningElement {
   @wire(getRelatedListRecords, {
     parentRecordId: '$latestHandoffId',
     relatedListId: 'Transcript_Parts__r',
-    fields: TRANSCRIPT_FIELDS,
+    optionalFields: TRANSCRIPT_FIELDS,
     pageSize: CHILD_PAGE_SIZE,
   })
   wiredTranscript({ data, error }) {
