@@ -1,0 +1,491 @@
+import type { OrgApi, RecordChange, SObjectRecord } from '../org/types.js';
+
+/** An agent as the simulator sees them: capacity and presence (skills come from the org's records). */
+export interface AgentConfig {
+  userId: string;
+  username: string;
+  /** Units of work the agent can hold at once (AgentWork CapacityWeight summed). */
+  capacity: number;
+  online: boolean;
+}
+
+export interface AgentView extends AgentConfig {
+  /** Capacity in use by Assigned and Opened work. */
+  load: number;
+  activeWork: string[];
+}
+
+export interface OmniOptions {
+  /** Delay before an Assigned AgentWork becomes Opened (the agent accepts). 0 accepts on the next step. */
+  acceptDelayMs?: number;
+  /** Close Opened work automatically after this many ms (frees capacity); undefined keeps it open. */
+  autoCloseMs?: number;
+  /** Re-evaluation timer for waiting work (and additional-skill drop timeouts); 0 turns it off. */
+  tickIntervalMs?: number;
+  /** Route as soon as a change commits (on a 0 ms timer). False: only tick()/settle() route. */
+  autoRoute?: boolean;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+const ACTIVE = new Set(['Assigned', 'Opened']);
+
+/** Writes as the platform (read-only fields allowed), when the org offers them. */
+export interface SystemWrites {
+  systemCreate(sobject: string, fields: Record<string, unknown>): { id: string };
+  systemUpdate(sobject: string, id: string, fields: Record<string, unknown>): void;
+}
+
+export type OmniOrg = OrgApi & Partial<SystemWrites>;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+function time(v: unknown): number | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  const t = Date.parse(v.replace(/\+0000$/, 'Z'));
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function num(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+/**
+ * Omni-Channel, simulated: routes ready PendingServiceRouting records to agents with the required
+ * skills (or to an Omni queue's members), creates AgentWork (Assigned, then Opened), deletes the PSR
+ * and hands the work item to the agent. Driven by org change events, a timer, and tick()/settle().
+ */
+export class OmniSimulator {
+  private readonly agentsById = new Map<string, AgentConfig>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private interval: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly psrQueue = new Map<string, string>();
+  private readonly readyAt = new Map<string, number>();
+  private readonly assignedAt = new Map<string, number>();
+  private readonly openedAt = new Map<string, number>();
+  private readonly lastAssigned = new Map<string, number>();
+  private pendingChanges: RecordChange[] = [];
+  private running = false;
+  private stopped = true;
+  private seq = 0;
+  readonly errors: string[] = [];
+  readonly options: Required<Omit<OmniOptions, 'autoCloseMs' | 'onError'>> &
+    Pick<OmniOptions, 'autoCloseMs' | 'onError'>;
+
+  constructor(
+    private readonly org: OmniOrg,
+    options: OmniOptions = {},
+  ) {
+    this.options = {
+      acceptDelayMs: options.acceptDelayMs ?? 2000,
+      tickIntervalMs: options.tickIntervalMs ?? 1000,
+      autoRoute: options.autoRoute ?? true,
+      now: options.now ?? Date.now,
+      autoCloseMs: options.autoCloseMs,
+      onError: options.onError,
+    };
+  }
+
+  private sysCreate(sobject: string, fields: Record<string, unknown>): string {
+    if (this.org.systemCreate) return this.org.systemCreate(sobject, fields).id;
+    return this.org.create(sobject, fields, { autoAssign: false }).id;
+  }
+
+  private sysUpdate(sobject: string, id: string, fields: Record<string, unknown>): void {
+    if (this.org.systemUpdate) this.org.systemUpdate(sobject, id, fields);
+    else this.org.update(sobject, id, fields, { autoAssign: false });
+  }
+
+  /** Starts listening to org changes (and the timer). Idempotent. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.org.onChange((c) => this.onChange(c));
+    if (this.options.tickIntervalMs > 0) {
+      this.interval = setInterval(() => this.safeTick(), this.options.tickIntervalMs);
+      this.interval.unref();
+    }
+  }
+
+  /** Stops every timer and the change subscription. */
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.interval) clearInterval(this.interval);
+    this.interval = undefined;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Forgets routing state (the org's records are reset separately). */
+  reset(): void {
+    this.agentsById.clear();
+    this.psrQueue.clear();
+    this.readyAt.clear();
+    this.assignedAt.clear();
+    this.openedAt.clear();
+    this.lastAssigned.clear();
+    this.pendingChanges = [];
+    this.errors.length = 0;
+  }
+
+  registerAgent(agent: AgentConfig): void {
+    this.agentsById.set(agent.userId, { ...agent });
+    this.schedule(0);
+  }
+
+  private findAgent(idOrUsername: string): AgentConfig | undefined {
+    const byId = this.agentsById.get(idOrUsername);
+    if (byId) return byId;
+    const u = idOrUsername.toLowerCase();
+    return [...this.agentsById.values()].find((a) => a.username.toLowerCase() === u);
+  }
+
+  /** Sets an agent online/offline; returns false for an unknown agent. Waiting work is re-evaluated. */
+  setPresence(idOrUsername: string, online: boolean): boolean {
+    const a = this.findAgent(idOrUsername);
+    if (!a) return false;
+    a.online = online;
+    this.schedule(0);
+    return true;
+  }
+
+  agents(): AgentView[] {
+    const work = this.activeWork();
+    return [...this.agentsById.values()].map((a) => {
+      const mine = work.filter((w) => w.UserId === a.userId);
+      return {
+        ...a,
+        load: mine.reduce((s, w) => s + num(w.CapacityWeight, 1), 0),
+        activeWork: mine.map((w) => w.Id),
+      };
+    });
+  }
+
+  /** Closes an AgentWork (the agent finishes), freeing capacity. */
+  closeWork(agentWorkId: string): boolean {
+    const w = this.org.list('AgentWork').find((r) => r.Id === agentWorkId);
+    if (!w || !ACTIVE.has(String(w.Status))) return false;
+    this.sysUpdate('AgentWork', agentWorkId, { Status: 'Closed', CloseDateTime: iso(this.options.now()) });
+    this.assignedAt.delete(agentWorkId);
+    this.openedAt.delete(agentWorkId);
+    this.schedule(0);
+    return true;
+  }
+
+  /** One routing pass; returns how many actions it took. */
+  tick(): number {
+    if (this.running) return 0;
+    this.running = true;
+    try {
+      let actions = this.processChanges();
+      actions += this.acceptDue();
+      actions += this.closeDue();
+      actions += this.route();
+      return actions;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Runs passes until nothing is left to do now (bounded). Returns the number of actions. */
+  settle(maxPasses = 1000): number {
+    let total = 0;
+    for (let i = 0; i < maxPasses; i++) {
+      const n = this.tick();
+      total += n;
+      if (n === 0) break;
+    }
+    return total;
+  }
+
+  private safeTick(): void {
+    try {
+      this.tick();
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private report(e: unknown): void {
+    const msg = e instanceof Error ? e.message : String(e);
+    this.errors.push(msg);
+    if (this.errors.length > 100) this.errors.shift();
+    this.options.onError?.(e);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped || !this.options.autoRoute) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.safeTick();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private onChange(change: RecordChange): void {
+    this.pendingChanges.push(change);
+    this.schedule(0);
+  }
+
+  private processChanges(): number {
+    const changes = this.pendingChanges;
+    this.pendingChanges = [];
+    let actions = 0;
+    for (const c of changes) {
+      try {
+        if (c.sobject === 'Case' && c.after) {
+          const owner = c.after.OwnerId;
+          const before = c.before?.OwnerId;
+          if (typeof owner === 'string' && owner !== before && owner.startsWith('00G')) {
+            if (this.queueBasedPsr(c.after, owner)) actions++;
+          }
+        } else if (c.sobject === 'PendingServiceRouting') {
+          if (c.kind === 'deleted') {
+            this.readyAt.delete(c.id);
+            this.psrQueue.delete(c.id);
+          } else if (c.after?.IsReadyForRouting === true && !this.readyAt.has(c.id)) {
+            this.readyAt.set(c.id, this.options.now());
+          }
+        } else if (c.sobject === 'AgentWork' && c.kind !== 'created') {
+          actions += 0; // capacity may have changed: route() re-evaluates below.
+        }
+      } catch (e) {
+        this.report(e);
+      }
+    }
+    return actions;
+  }
+
+  /** A Case owned by an Omni queue gets a system-created PSR (QueueBased). */
+  private queueBasedPsr(caseRecord: SObjectRecord, queueId: string): boolean {
+    const group = this.org.list('Group').find((g) => g.Id === queueId);
+    if (!group || group.Type !== 'Queue' || typeof group.QueueRoutingConfigId !== 'string') return false;
+    const config = this.org.list('QueueRoutingConfig').find((r) => r.Id === group.QueueRoutingConfigId);
+    const existing = this.org.list('PendingServiceRouting').find((p) => p.WorkItemId === caseRecord.Id);
+    if (existing) return false;
+    const channel = this.org
+      .list('ServiceChannel')
+      .find((s) => typeof s.RelatedEntity === 'string' && s.RelatedEntity.toLowerCase() === 'case');
+    if (!channel) throw new Error('Omni: no service channel for Case');
+    const id = this.sysCreate('PendingServiceRouting', {
+      WorkItemId: caseRecord.Id,
+      ServiceChannelId: channel.Id,
+      RoutingType: 'QueueBased',
+      RoutingModel: typeof config?.RoutingModel === 'string' ? config.RoutingModel : 'MostAvailable',
+      RoutingPriority: num(config?.RoutingPriority, 1),
+      CapacityWeight: num(config?.CapacityWeight, 1),
+      IsReadyForRouting: true,
+      GroupId: queueId,
+      QueueId: queueId,
+    });
+    this.psrQueue.set(id, queueId);
+    this.readyAt.set(id, this.options.now());
+    return true;
+  }
+
+  private activeWork(): SObjectRecord[] {
+    return this.org.list('AgentWork').filter((w) => ACTIVE.has(String(w.Status)));
+  }
+
+  private acceptDue(): number {
+    const now = this.options.now();
+    let actions = 0;
+    for (const w of this.org.list('AgentWork')) {
+      if (w.Status !== 'Assigned') continue;
+      const at = this.assignedAt.get(w.Id) ?? time(w.AssignedDateTime) ?? now;
+      if (now - at < this.options.acceptDelayMs) continue;
+      try {
+        this.accept(w);
+        actions++;
+      } catch (e) {
+        this.report(e);
+        this.assignedAt.set(w.Id, now + 60_000);
+      }
+    }
+    return actions;
+  }
+
+  private accept(w: SObjectRecord): void {
+    const now = this.options.now();
+    this.org.transaction(() => {
+      this.sysUpdate('AgentWork', w.Id, { Status: 'Opened', AcceptDateTime: iso(now) });
+      const psrId = w.PendingServiceRoutingId;
+      if (typeof psrId === 'string' && this.org.list('PendingServiceRouting').some((p) => p.Id === psrId)) {
+        this.org.delete('PendingServiceRouting', psrId);
+      }
+      const item = w.WorkItemId;
+      if (typeof item === 'string' && item.startsWith('500') && typeof w.UserId === 'string') {
+        this.sysUpdate('Case', item, { OwnerId: w.UserId });
+      }
+    });
+    this.assignedAt.delete(w.Id);
+    this.openedAt.set(w.Id, now);
+    if (this.options.autoCloseMs !== undefined) this.schedule(this.options.autoCloseMs);
+  }
+
+  private closeDue(): number {
+    const close = this.options.autoCloseMs;
+    if (close === undefined) return 0;
+    const now = this.options.now();
+    let actions = 0;
+    for (const [id, at] of [...this.openedAt]) {
+      if (now - at >= close) {
+        this.openedAt.delete(id);
+        try {
+          if (this.closeWork(id)) actions++;
+        } catch (e) {
+          this.report(e);
+        }
+      }
+    }
+    return actions;
+  }
+
+  /** Agent user id → {SkillId → level}, from ServiceResource + ServiceResourceSkill. */
+  private agentSkills(): Map<string, Map<string, number>> {
+    const resources = new Map<string, string>();
+    for (const r of this.org.list('ServiceResource')) {
+      if (typeof r.RelatedRecordId === 'string' && r.IsActive !== false)
+        resources.set(r.Id, r.RelatedRecordId);
+    }
+    const out = new Map<string, Map<string, number>>();
+    const now = this.options.now();
+    for (const s of this.org.list('ServiceResourceSkill')) {
+      const user = typeof s.ServiceResourceId === 'string' ? resources.get(s.ServiceResourceId) : undefined;
+      if (!user || typeof s.SkillId !== 'string') continue;
+      const start = time(s.EffectiveStartDate);
+      const end = time(s.EffectiveEndDate);
+      if ((start !== undefined && start > now) || (end !== undefined && end < now)) continue;
+      const m = out.get(user) ?? new Map<string, number>();
+      m.set(s.SkillId, Math.max(m.get(s.SkillId) ?? 0, num(s.SkillLevel, 0)));
+      out.set(user, m);
+    }
+    return out;
+  }
+
+  private route(): number {
+    const psrs = this.org.list('PendingServiceRouting').filter((p) => p.IsReadyForRouting === true);
+    if (psrs.length === 0) return 0;
+    const now = this.options.now();
+    const active = this.activeWork();
+    const taken = new Set(active.map((w) => w.PendingServiceRoutingId));
+    const waiting = psrs.filter((p) => !taken.has(p.Id));
+    if (waiting.length === 0) return 0;
+    const requestedAt = (p: SObjectRecord): number =>
+      time(p.CustomRequestedDateTime) ?? time(p.CreatedDate) ?? this.readyAt.get(p.Id) ?? now;
+    waiting.sort((a, b) => {
+      const pa = num(a.RoutingPriority, Number.MAX_SAFE_INTEGER);
+      const pb = num(b.RoutingPriority, Number.MAX_SAFE_INTEGER);
+      if (pa !== pb) return pa - pb;
+      const ta = requestedAt(a);
+      const tb = requestedAt(b);
+      if (ta !== tb) return ta - tb;
+      return a.Id < b.Id ? -1 : 1;
+    });
+    const load = new Map<string, number>();
+    for (const w of active) {
+      if (typeof w.UserId === 'string')
+        load.set(w.UserId, (load.get(w.UserId) ?? 0) + num(w.CapacityWeight, 1));
+    }
+    const skills = this.agentSkills();
+    const requirements = this.org.list('SkillRequirement');
+    const members = this.org.list('GroupMember');
+    let actions = 0;
+    for (const psr of waiting) {
+      try {
+        const weight = num(psr.CapacityWeight, 1);
+        let candidates = [...this.agentsById.values()].filter(
+          (a) => a.online && a.capacity - (load.get(a.userId) ?? 0) >= weight,
+        );
+        const queueId =
+          this.psrQueue.get(psr.Id) ??
+          (typeof psr.GroupId === 'string'
+            ? psr.GroupId
+            : typeof psr.QueueId === 'string'
+              ? psr.QueueId
+              : undefined);
+        if (psr.RoutingType === 'QueueBased' || (psr.RoutingType !== 'SkillsBased' && queueId)) {
+          if (!queueId) continue;
+          const users = new Set(members.filter((m) => m.GroupId === queueId).map((m) => m.UserOrGroupId));
+          candidates = candidates.filter((a) => users.has(a.userId));
+        } else {
+          let reqs = requirements.filter((r) => r.RelatedRecordId === psr.Id);
+          const dropAfter = psr.DropAdditionalSkillsTimeout;
+          if (typeof dropAfter === 'number' && now - requestedAt(psr) >= dropAfter * 1000) {
+            reqs = reqs.filter((r) => r.IsAdditionalSkill !== true);
+          }
+          candidates = candidates.filter((a) => {
+            const mine = skills.get(a.userId);
+            return reqs.every((r) => {
+              const level = typeof r.SkillId === 'string' ? mine?.get(r.SkillId) : undefined;
+              return level !== undefined && level >= num(r.SkillLevel, 0);
+            });
+          });
+        }
+        if (psr.IsPreferredUserRequired === true && typeof psr.PreferredUserId === 'string') {
+          candidates = candidates.filter((a) => a.userId === psr.PreferredUserId);
+        } else if (typeof psr.PreferredUserId === 'string') {
+          const preferred = candidates.filter((a) => a.userId === psr.PreferredUserId);
+          if (preferred.length > 0) candidates = preferred;
+        }
+        if (candidates.length === 0) continue;
+        const leastActive = psr.RoutingModel === 'LeastActive';
+        candidates.sort((a, b) => {
+          const la = load.get(a.userId) ?? 0;
+          const lb = load.get(b.userId) ?? 0;
+          if (leastActive) {
+            if (la !== lb) return la - lb;
+          } else {
+            const fa = a.capacity - la;
+            const fb = b.capacity - lb;
+            if (fa !== fb) return fb - fa;
+          }
+          const ra = this.lastAssigned.get(a.userId) ?? -1;
+          const rb = this.lastAssigned.get(b.userId) ?? -1;
+          if (ra !== rb) return ra - rb;
+          return a.username < b.username ? -1 : 1;
+        });
+        const agent = candidates[0] as AgentConfig;
+        const id = this.sysCreate('AgentWork', {
+          UserId: agent.userId,
+          WorkItemId: psr.WorkItemId,
+          PendingServiceRoutingId: psr.Id,
+          ServiceChannelId: psr.ServiceChannelId,
+          RoutingType: psr.RoutingType ?? (queueId ? 'QueueBased' : 'SkillsBased'),
+          RoutingModel: psr.RoutingModel ?? 'MostAvailable',
+          RoutingPriority: psr.RoutingPriority ?? null,
+          CapacityWeight: weight,
+          Status: 'Assigned',
+          AssignedDateTime: iso(now),
+          ...(queueId ? { OriginalGroupId: queueId } : {}),
+        });
+        this.assignedAt.set(id, now);
+        this.lastAssigned.set(agent.userId, ++this.seq);
+        load.set(agent.userId, (load.get(agent.userId) ?? 0) + weight);
+        actions++;
+        this.schedule(this.options.acceptDelayMs);
+      } catch (e) {
+        this.report(e);
+      }
+    }
+    return actions;
+  }
+
+  /** Serialisable routing state (presence and queue links). */
+  snapshot(): unknown {
+    return { agents: [...this.agentsById.values()], psrQueue: [...this.psrQueue] };
+  }
+
+  restore(state: unknown): void {
+    const s = state as { agents?: AgentConfig[]; psrQueue?: [string, string][] } | undefined;
+    if (!s) return;
+    for (const a of s.agents ?? []) this.agentsById.set(a.userId, { ...a });
+    for (const [k, v] of s.psrQueue ?? []) this.psrQueue.set(k, v);
+  }
+}
