@@ -130,6 +130,11 @@ export interface ForceAppModel {
   field(object: string, name: string): FieldModel | undefined;
   /** Every field force-app defines, in object then field order. */
   allFields(): FieldModel[];
+  /**
+   * `Object.Field` names a permission set lets its holder read (or edit). Required and master-detail
+   * fields never appear: their access comes with the object permission.
+   */
+  fieldsGranted(permissionSet: string, access: 'read' | 'edit'): string[];
 }
 
 type XmlNode = Record<string, unknown>;
@@ -318,6 +323,11 @@ export function loadForceAppModel(root: string = FORCE_APP_DEFAULT): ForceAppMod
     permissionSets,
     field: (object, name) => objects[object]?.fields[name],
     allFields: () => Object.values(objects).flatMap((o) => Object.values(o.fields)),
+    fieldsGranted: (name, access) =>
+      Object.entries(permissionSets[name]?.fields ?? {})
+        .filter(([, p]) => (access === 'edit' ? p.editable : p.readable))
+        .map(([field]) => field)
+        .sort(),
   };
 }
 
