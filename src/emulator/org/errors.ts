@@ -2,8 +2,8 @@
  * Salesforce error answers the data layer throws. Codes and message shapes follow the REST API's
  * "Status Codes and Error Responses"; the ones marked UNCONFIRMED are the emulator's best reading.
  */
-import { SalesforceApiError } from './types.js';
-import type { SfErrorItem } from './types.js';
+import { SalesforceApiError } from './types';
+import type { SfErrorItem } from './types';
 
 export function sfError(
   status: number,

@@ -8,10 +8,10 @@
  * - `systemCreate` / `systemUpdate` write as the platform does (read-only fields allowed), for the
  *   Omni-Channel simulator and seeding; everything else validates like the REST API.
  */
-import type { FieldDef, ObjectDef } from '../schema/model.js';
-import type { Schema } from '../schema/model.js';
-import { buildSchemaWithInfo } from '../schema/force-app.js';
-import { AUDIT_FIELDS } from '../schema/fields.js';
+import type { FieldDef, ObjectDef } from '../schema/model';
+import type { Schema } from '../schema/model';
+import { buildSchemaWithInfo } from '../schema/force-app';
+import { AUDIT_FIELDS } from '../schema/fields';
 import {
   duplicateValue,
   entityIsDeleted,
@@ -24,10 +24,10 @@ import {
   requiredMissing,
   sfError,
   badRestrictedPicklist,
-} from './errors.js';
-import { IdGenerator, keyPrefixOf, normalizeId } from './ids.js';
-import { runQuery } from './soql.js';
-import { Store } from './store.js';
+} from './errors';
+import { IdGenerator, keyPrefixOf, normalizeId } from './ids';
+import { runQuery } from './soql';
+import { Store } from './store';
 import type {
   DmlOptions,
   OrgApi,
@@ -36,9 +36,9 @@ import type {
   SObjectDescribe,
   SObjectRecord,
   UpsertResult,
-} from './types.js';
-import { SalesforceApiError } from './types.js';
-import { coerceValue, formatDateTime } from './values.js';
+} from './types';
+import { SalesforceApiError } from './types';
+import { coerceValue, formatDateTime } from './values';
 
 export const DEFAULT_API_VERSION = '63.0';
 
@@ -437,10 +437,10 @@ export class Org implements OrgApi {
     return n;
   }
 
+  /** System timestamps: the clock, at second precision as Salesforce stores audit fields. */
   private timestamp(): string {
-    let t = this.now().getTime();
-    if (t <= this.lastTime) t = this.lastTime + 1;
-    this.lastTime = t;
+    const t = Math.floor(this.now().getTime() / 1000) * 1000;
+    this.lastTime = Math.max(this.lastTime, t);
     return formatDateTime(new Date(t));
   }
 

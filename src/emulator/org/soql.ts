@@ -17,11 +17,11 @@ import type {
   Condition,
   FieldType as ParsedFieldType,
 } from '@jetstreamapp/soql-parser-js';
-import type { FieldDef, ObjectDef, Schema } from '../schema/model.js';
-import { invalidType, malformedQuery, noSuchColumnOnEntity, sfError } from './errors.js';
-import { normalizeId } from './ids.js';
-import type { QueryResult, SObjectRecord } from './types.js';
-import { isValidDate, parseDateTime } from './values.js';
+import type { FieldDef, ObjectDef, Schema } from '../schema/model';
+import { invalidType, malformedQuery, noSuchColumnOnEntity, sfError } from './errors';
+import { normalizeId } from './ids';
+import type { QueryResult, SObjectRecord } from './types';
+import { isValidDate, parseDateTime } from './values';
 
 export interface QueryContext {
   schema: Schema;

@@ -3,8 +3,8 @@
  * undo it, so a failed transaction (or a failed DML call) leaves no trace. Unique/external-id indexes
  * are maintained by the same primitives, so undo keeps them consistent.
  */
-import type { Schema } from '../schema/model.js';
-import type { RecordChange, SObjectRecord } from './types.js';
+import type { Schema } from '../schema/model';
+import type { RecordChange, SObjectRecord } from './types';
 
 interface UndoEntry {
   undo: () => void;

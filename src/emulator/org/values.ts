@@ -1,12 +1,12 @@
 /** Converting a JSON value from a write body to the stored value of a field, as Salesforce validates it. */
-import type { FieldDef } from '../schema/model.js';
+import type { FieldDef } from '../schema/model';
 import {
   badRestrictedPicklist,
   cannotDeserialize,
   invalidEmail,
   numberOutOfRange,
   stringTooLong,
-} from './errors.js';
+} from './errors';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME_RE =

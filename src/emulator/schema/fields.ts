@@ -1,6 +1,6 @@
 /** Small builders for field definitions, shared by the standard objects and the force-app loader. */
-import type { FieldType, PicklistValue } from '../org/types.js';
-import type { FieldDef } from './model.js';
+import type { FieldType, PicklistValue } from '../org/types';
+import type { FieldDef } from './model';
 
 type Opts = Partial<FieldDef>;
 

@@ -10,11 +10,11 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import type { FieldType } from '../org/types.js';
-import { autoNumber, bool, field, ownerField, picklistValues, str, systemFields } from './fields.js';
-import type { FieldDef, ObjectDef } from './model.js';
-import { Schema } from './model.js';
-import { CASE_STATUSES, standardObjects } from './standard-objects.js';
+import type { FieldType } from '../org/types';
+import { autoNumber, bool, field, ownerField, picklistValues, str, systemFields } from './fields';
+import type { FieldDef, ObjectDef } from './model';
+import { Schema } from './model';
+import { CASE_STATUSES, standardObjects } from './standard-objects';
 
 // ---------------------------------------------------------------------------------------------------
 // Raw source model

@@ -1,11 +1,11 @@
-export { Schema } from './model.js';
-export type { DeleteConstraint, FieldDef, ObjectDef } from './model.js';
+export { Schema } from './model';
+export type { DeleteConstraint, FieldDef, ObjectDef } from './model';
 export {
   standardObjects,
   PERSON_ACCOUNT_MIRRORS,
   CASE_STATUSES,
   AGENT_WORK_STATUSES,
-} from './standard-objects.js';
+} from './standard-objects';
 export {
   buildSchema,
   buildSchemaWithInfo,
@@ -16,7 +16,7 @@ export {
   readPermissionSets,
   relationshipNameOf,
   toFieldDef,
-} from './force-app.js';
+} from './force-app';
 export type {
   BuildSchemaOptions,
   FieldPermission,
@@ -26,4 +26,4 @@ export type {
   ForceAppSource,
   ObjectPermission,
   PermissionSetSource,
-} from './force-app.js';
+} from './force-app';

@@ -2,7 +2,7 @@
  * The emulator's schema model: describe-shaped objects and fields plus the few rules describe does not
  * show (delete constraints, reparenting, auto-number formats, person-account mirroring).
  */
-import type { ChildRelationship, FieldDescribe, SObjectDescribe } from '../org/types.js';
+import type { ChildRelationship, FieldDescribe, SObjectDescribe } from '../org/types';
 
 export type DeleteConstraint = 'SetNull' | 'Restrict' | 'Cascade';
 

@@ -8,7 +8,7 @@
  * 012 RecordType (the master record type id 012000000000000AAA). Prefixes marked UNCONFIRMED below are
  * plausible and unused but could not be confirmed in a public source.
  */
-import type { ObjectDef, FieldDef } from './model.js';
+import type { ObjectDef, FieldDef } from './model';
 import {
   CREATE_ONLY,
   REQ,
@@ -31,7 +31,7 @@ import {
   systemFields,
   textarea,
   url,
-} from './fields.js';
+} from './fields';
 
 function obj(
   name: string,
