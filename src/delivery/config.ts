@@ -78,6 +78,8 @@ export const deliveryConfigSchema = z
         intervalMs: z.number().int().min(100).default(5_000),
         /** Routed handoffs per AgentWork query (one SOQL query per batch). */
         batchSize: z.number().int().min(1).max(200).default(100),
+        /** Stop asking about a routed handoff this long after delivery (closed without an agent). */
+        maxAgeMs: ms(24 * 60 * 60_000),
       })
       .strict()
       .prefault({}),
@@ -101,8 +103,8 @@ export const deliveryConfigSchema = z
         maxAttempts: z.number().int().min(1).max(10).default(4),
         baseDelayMs: ms(500),
         timeoutMs: ms(5_000),
-        /** Allow callbacks to private, loopback, link-local and metadata addresses (local dev only). */
-        allowPrivateHosts: z.boolean().default(false),
+        /** Allow callbacks to loopback, link-local and cloud metadata addresses (local dev and tests only). */
+        allowInternalHosts: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -6,3 +6,6 @@ export * from './metrics';
 export * from './logger';
 export * from './scrub';
 export * from './worker';
+export * from './callbacks';
+export * from './agent-poller';
+export * from './durable-deliverer';

@@ -270,11 +270,11 @@ export class PostgresHandoffStore implements HandoffStore {
     return rows.map(rowToRecord);
   }
 
-  async listAwaitingAgent(limit: number): Promise<StoredHandoff[]> {
+  async listAwaitingAgent(limit: number, after = ''): Promise<StoredHandoff[]> {
     const rows = await this.rows(
-      `SELECT * FROM ${this.t} WHERE state = 'routed' AND case_id IS NOT NULL
-       ORDER BY delivered_at, handoff_id LIMIT $1`,
-      [limit],
+      `SELECT * FROM ${this.t} WHERE state = 'routed' AND case_id IS NOT NULL AND handoff_id COLLATE "C" > $2
+       ORDER BY handoff_id COLLATE "C" LIMIT $1`,
+      [limit, after],
     );
     return rows.map(rowToRecord);
   }

@@ -251,13 +251,13 @@ export class SqliteHandoffStore implements HandoffStore {
     return Promise.resolve(rows.map(rowToRecord));
   }
 
-  listAwaitingAgent(limit: number): Promise<StoredHandoff[]> {
+  listAwaitingAgent(limit: number, after = ''): Promise<StoredHandoff[]> {
     const rows = this.db
       .prepare(
-        `SELECT * FROM handoffs WHERE state = 'routed' AND case_id IS NOT NULL
-         ORDER BY delivered_at, handoff_id LIMIT ?`,
+        `SELECT * FROM handoffs WHERE state = 'routed' AND case_id IS NOT NULL AND handoff_id > ?
+         ORDER BY handoff_id LIMIT ?`,
       )
-      .all(limit) as HandoffRow[];
+      .all(after, limit) as HandoffRow[];
     return Promise.resolve(rows.map(rowToRecord));
   }
 

@@ -121,8 +121,8 @@ export interface HandoffStore {
   /** dead_lettered → failed, due now, attempts reset. False when not dead-lettered. */
   requeue(id: string, now: number): Promise<boolean>;
   listByState(state: HandoffState, options?: ListOptions): Promise<StoredHandoff[]>;
-  /** Routed handoffs with a case and no agent yet, oldest delivery first. */
-  listAwaitingAgent(limit: number): Promise<StoredHandoff[]>;
+  /** Routed handoffs with a case and no agent yet, by handoffId after `after` (keyset paging). */
+  listAwaitingAgent(limit: number, after?: string): Promise<StoredHandoff[]>;
   stats(now: number): Promise<QueueStats>;
   /** Liveness for /readyz. */
   ping(): Promise<void>;

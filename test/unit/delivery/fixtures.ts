@@ -42,9 +42,9 @@ export function delivered(handoffId: string, n = 1): Extract<DeliveryOutcome, { 
   return {
     kind: 'delivered',
     handoffId,
-    caseId: `500${String(n).padStart(15, '0')}`,
+    caseId: `500${String(n).padStart(12, '0')}AAA`,
     caseNumber: String(n).padStart(8, '0'),
-    handoffRecordId: `a01${String(n).padStart(15, '0')}`,
+    handoffRecordId: `a01${String(n).padStart(12, '0')}AAA`,
     enrichedExistingCase: false,
     salesforceApiCalls: 1,
   };

@@ -231,7 +231,13 @@ export function describeHandoffStore(name: string, harness: StoreHarness): void 
       await store.claimBatch('w1', 3, LEASE, T0);
       await store.markDelivered(a.handoffId, 'w1', delivered(a.handoffId, 1), T0 + 1);
       await store.markDelivered(b.handoffId, 'w1', delivered(b.handoffId, 2), T0 + 2);
-      expect((await store.listAwaitingAgent(10)).map((r) => r.handoffId)).toEqual([a.handoffId, b.handoffId]);
+      expect((await store.listAwaitingAgent(10)).map((r) => r.handoffId)).toEqual(
+        [a.handoffId, b.handoffId].sort(),
+      );
+      const [first] = [a.handoffId, b.handoffId].sort();
+      expect((await store.listAwaitingAgent(10, first)).map((r) => r.handoffId)).toEqual(
+        [a.handoffId, b.handoffId].filter((id) => id !== first),
+      );
       const agent = {
         userId: '005000000000001AAA',
         assignedAt: '2026-11-21T11:00:05.000Z',
