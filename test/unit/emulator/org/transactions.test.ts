@@ -1,0 +1,141 @@
+import type { RecordChange } from '../../../../src/emulator/org/types';
+import { item, makeOrg, newCase, sfErr } from './helpers';
+
+describe('transactions and change events', () => {
+  it('emits each change after the call commits, in order', () => {
+    const { org } = makeOrg();
+    const seen: RecordChange[] = [];
+    org.onChange((c) => seen.push(c));
+    const id = newCase(org);
+    org.update('Case', id, { Subject: 'updated' });
+    org.delete('Case', id);
+    expect(seen.map((c) => c.kind)).toEqual(['created', 'updated', 'deleted']);
+    expect(seen[1]?.before?.Subject).toBe('Card blocked');
+    expect(seen[1]?.after?.Subject).toBe('updated');
+    expect(seen[2]?.after).toBeNull();
+  });
+
+  it('holds changes until the outermost transaction commits', () => {
+    const { org } = makeOrg();
+    const seen: string[] = [];
+    org.onChange((c) => seen.push(`${c.kind}:${c.sobject}`));
+    org.transaction(() => {
+      newCase(org);
+      org.transaction(() => org.create('Account', { Name: 'A' }));
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual(['created:Case', 'created:Account']);
+  });
+
+  it('undoes every write made inside a transaction that throws, and emits nothing', () => {
+    const { org } = makeOrg();
+    const kept = newCase(org, { Ticket_Key__c: 'K-0' });
+    const seen: RecordChange[] = [];
+    org.onChange((c) => seen.push(c));
+    expect(() =>
+      org.transaction(() => {
+        newCase(org, { Ticket_Key__c: 'K-1' });
+        org.update('Case', kept, { Subject: 'changed' });
+        org.delete('Case', kept);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(seen).toEqual([]);
+    expect(org.list('Case').map((c) => c.Id)).toEqual([kept]);
+    expect(org.retrieve('Case', kept).Subject).toBe('Card blocked');
+    // Indexes and counters are rolled back too: the key is free again and numbering continues.
+    const again = newCase(org, { Ticket_Key__c: 'K-1' });
+    expect(org.retrieve('Case', again).CaseNumber).toBe('00000002');
+  });
+
+  it('rolls back only the inner transaction when the outer one catches its error', () => {
+    const { org } = makeOrg();
+    org.transaction(() => {
+      newCase(org, { Subject: 'outer' });
+      try {
+        org.transaction(() => {
+          newCase(org, { Subject: 'inner' });
+          throw new Error('inner fails');
+        });
+      } catch {
+        // swallowed on purpose
+      }
+    });
+    expect(org.list('Case').map((c) => c.Subject)).toEqual(['outer']);
+  });
+
+  it('makes a failing DML call atomic on its own (cascade and person contact included)', () => {
+    const { org } = makeOrg();
+    const caseId = newCase(org);
+    const w = org.create('Widget__c', { Case__c: caseId, Label__c: 'x' }).id;
+    org.create('Widget_Part__c', { Name: 'p', Widget__c: w });
+    expect(item(sfErr(() => org.delete('Case', caseId))).errorCode).toBe('DELETE_FAILED');
+    expect(org.list('Widget__c')).toHaveLength(1);
+  });
+
+  it('lets a listener unsubscribe', () => {
+    const { org } = makeOrg();
+    const seen: RecordChange[] = [];
+    const off = org.onChange((c) => seen.push(c));
+    newCase(org);
+    off();
+    newCase(org);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('hands listeners copies', () => {
+    const { org } = makeOrg();
+    org.onChange((c) => {
+      if (c.after) c.after.Subject = 'tampered';
+    });
+    const id = newCase(org);
+    expect(org.retrieve('Case', id).Subject).toBe('Card blocked');
+  });
+});
+
+describe('list, reset, snapshot and restore', () => {
+  it('lists records of an object and throws NOT_FOUND for an unknown one', () => {
+    const { org } = makeOrg();
+    newCase(org);
+    newCase(org);
+    expect(org.list('case')).toHaveLength(2);
+    expect(sfErr(() => org.list('Nope')).status).toBe(404);
+  });
+
+  it('reset removes every record and re-creates the built-in ones with the same ids', () => {
+    const { org } = makeOrg();
+    const user = org.runningUserId;
+    newCase(org);
+    org.reset();
+    expect(org.list('Case')).toHaveLength(0);
+    expect(org.runningUserId).toBe(user);
+    expect(org.list('User').map((u) => u.Id)).toEqual([user]);
+    expect(org.retrieve('Case', newCase(org)).CaseNumber).toBe('00000001');
+  });
+
+  it('restores a snapshot into a fresh org (JSON round trip), counters included', () => {
+    const { org } = makeOrg();
+    const acc = org.create('Account', { Name: 'Acme', Customer_No__c: 'C-1' }).id;
+    const caseId = newCase(org, { AccountId: acc });
+    org.delete('Case', newCase(org));
+    const state = JSON.parse(JSON.stringify(org.snapshot())) as unknown;
+    const { org: copy } = makeOrg();
+    copy.restore(state);
+    expect(copy.retrieve('Case', caseId)).toEqual(org.retrieve('Case', caseId));
+    expect(item(sfErr(() => copy.create('Account', { Name: 'B', Customer_No__c: 'C-1' }))).errorCode).toBe(
+      'DUPLICATE_VALUE',
+    );
+    const next = copy.retrieve('Case', newCase(copy));
+    expect(next.CaseNumber).toBe('00000003');
+    expect(next.Id).not.toBe(caseId);
+    expect(copy.runningUserId).toBe(org.runningUserId);
+  });
+
+  it('refuses something that is not a snapshot', () => {
+    const { org } = makeOrg();
+    expect(() => org.restore({ hello: 'world' })).toThrow(/not an org snapshot/);
+    expect(() => org.restore({ format: 'fsc-handoff-org', version: 1, records: { Nope__c: [] } })).toThrow(
+      /unknown object Nope__c/,
+    );
+  });
+});
