@@ -1,0 +1,136 @@
+/**
+ * Drives the service over HTTP with autocannon: each request carries a fresh handoffId (setupRequest)
+ * and a valid bearer token; latency as the bot sees it comes from autocannon's own per-response
+ * timing, and the service's own added time from a response header when the service sends one.
+ */
+import autocannon from 'autocannon';
+
+export type LoadShape =
+  /** Exactly `amount` requests over `connections` connections, as fast as they go (amount = connections is "all at once"). */
+  | { kind: 'amount'; amount: number; connections: number }
+  /** An overall rate for a duration (autocannon overallRate: a per-connection budget per second). */
+  | { kind: 'rate'; rate: number; durationS: number; connections: number }
+  /** As fast as possible for a duration. */
+  | { kind: 'max'; durationS: number; connections: number };
+
+export interface LoadOptions {
+  baseUrl: string;
+  path: string;
+  /** Authorization header value. */
+  authorization: () => string;
+  nextId: () => string;
+  body: (handoffId: string) => string;
+  shape: LoadShape;
+  /** Per-request timeout, seconds. */
+  timeoutS: number;
+  /** Reads the service's own time (ms) from the answer's headers, or undefined. */
+  serviceTime?: (headers: Record<string, string | string[] | undefined>) => number | undefined;
+  onTick?: (p: { sent: number; done: number; elapsedS: number }) => void;
+}
+
+export interface ResponseRecord {
+  /** The handoffId the answer names (null when it names none, e.g. a problem). */
+  id: string | null;
+  status: number;
+  latencyMs: number;
+  /** The service's own time from its answer's headers, when it sends one. */
+  serviceMs: number | undefined;
+}
+
+export interface LoadResult {
+  responses: ResponseRecord[];
+  statuses: Record<string, number>;
+  acceptedIds: string[];
+  sent: number;
+  durationS: number;
+  /** Problem bodies of non-2xx answers (the first few), for the report. */
+  errorSamples: string[];
+}
+
+const HANDOFF_ID_IN_BODY = /"handoffId"\s*:\s*"([^"]+)"/;
+
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const u = new URL(opts.baseUrl);
+  if (u.hostname !== '127.0.0.1')
+    throw new Error(`the benchmark only sends traffic to 127.0.0.1, not ${u.hostname}`);
+  const responses: ResponseRecord[] = [];
+  // onResponse (body, headers) and the 'response' event (timing) fire back to back for one answer.
+  let last: { id: string | null; status: number; serviceMs: number | undefined } | undefined;
+  const statuses: Record<string, number> = {};
+  const acceptedIds: string[] = [];
+  const errorSamples: string[] = [];
+  let sent = 0;
+  let done = 0;
+
+  const shape = opts.shape;
+  const base: autocannon.Options = {
+    url: `${opts.baseUrl}${opts.path}`,
+    connections: shape.connections,
+    pipelining: 1,
+    timeout: opts.timeoutS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        path: opts.path,
+        setupRequest: (req) => {
+          const id = opts.nextId();
+          sent++;
+          return {
+            ...req,
+            headers: {
+              ...(req.headers ?? {}),
+              'content-type': 'application/json',
+              authorization: opts.authorization(),
+            },
+            body: opts.body(id),
+          };
+        },
+        onResponse: (status, body, _ctx, headers) => {
+          const key = String(status);
+          statuses[key] = (statuses[key] ?? 0) + 1;
+          const m = HANDOFF_ID_IN_BODY.exec(body);
+          const id = m?.[1] ?? null;
+          if ((status === 201 || status === 202) && id) acceptedIds.push(id);
+          else if (status >= 300 && errorSamples.length < 5)
+            errorSamples.push(`${status}: ${body.slice(0, 400)}`);
+          const t = opts.serviceTime?.(headers ?? {});
+          last = { id, status, serviceMs: t !== undefined && Number.isFinite(t) ? t : undefined };
+        },
+      },
+    ],
+  };
+  const options: autocannon.Options =
+    shape.kind === 'amount'
+      ? { ...base, amount: shape.amount }
+      : shape.kind === 'rate'
+        ? { ...base, duration: shape.durationS, overallRate: shape.rate }
+        : { ...base, duration: shape.durationS };
+
+  const started = process.hrtime.bigint();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err: Error | null, res: autocannon.Result) => {
+      if (err) reject(err);
+      else resolve(res);
+    });
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      const l = last;
+      last = undefined;
+      responses.push({
+        id: l?.id ?? null,
+        status,
+        latencyMs: responseTime,
+        serviceMs: l?.status === status ? l.serviceMs : undefined,
+      });
+      done++;
+    });
+    instance.on('tick', () => {
+      opts.onTick?.({ sent, done, elapsedS: Number(process.hrtime.bigint() - started) / 1e9 });
+    });
+  });
+  const durationS = Number(process.hrtime.bigint() - started) / 1e9;
+  const errors = result.errors + result.timeouts;
+  if (errors > 0) statuses.error = errors;
+  return { responses, statuses, acceptedIds, sent, durationS, errorSamples };
+}

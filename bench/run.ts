@@ -1,0 +1,756 @@
+/**
+ * npm run bench: what coalescing buys against Salesforce's API budget, and what the service adds.
+ *
+ * For each scenario a fresh org emulator (child process, per-call latency standing for a real org's
+ * round trip) and a fresh service (child process, compiled, embedded SQLite store in a temp dir) are
+ * started; autocannon drives the service over HTTP with valid bot tokens and distinct handoffIds; the
+ * scenario ends when every accepted handoff is in the org. A naive reference, writing the same graph
+ * one REST call per node, runs against the same emulator and appears in the same table.
+ *
+ * Run `npm run bench -- --help` for the flags.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildService } from './lib/build';
+import { dataCalls, diffCalls, startEmulator, type EmulatorHandle } from './lib/emulator';
+import { runLoad, type LoadResult, type LoadShape, type ResponseRecord } from './lib/load';
+import { fetchTransport, writeGraphNaively, type GraphLike } from './lib/naive';
+import { BodyFactory } from './lib/payload';
+import { renderProfile, summariseProfile, type ProfileSummary } from './lib/profile';
+import { parseServerTiming, Progress } from './lib/progress';
+import { killAllNow, resetPeakRss, RssSampler, sleep } from './lib/procs';
+import {
+  num,
+  readResults,
+  RESULTS_SCHEMA_VERSION,
+  writeResults,
+  type BenchResults,
+  type LatencySummary,
+  type ScenarioRow,
+  type TargetCheck,
+} from './lib/results';
+import { serviceEntry, startService, type RunningService } from './lib/service';
+import { distribution, round } from './lib/stats';
+import { renderCompare, renderTable } from './lib/table';
+import { createBotAuth, type BotAuth } from './lib/tokens';
+
+const REPO = resolve(__dirname, '..');
+const SCENARIOS = ['lone', 'steady', 'burst', 'r200', 'max'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+
+const HELP = `npm run bench [-- flags]
+
+Scenarios (default all, in this order): lone, steady, burst, r200, max
+  --scenarios lone,burst       run only these
+  --lone-count N               lone handoffs, one at a time (default 10)
+  --steady-rate R              steady arrival rate per second (default 50)
+  --steady-seconds S           (default 20)
+  --burst N                    handoffs sent at once (default 500)
+  --r200-rate R --r200-seconds S   the latency-target scenario (default 200/s for 10 s)
+  --max-seconds S --max-connections C   the throughput scenario (default 10 s, 100 connections)
+  --long                       3x the durations (steady 60 s, r200 30 s, max 30 s)
+
+Salesforce (the emulator):
+  --latency-ms MS              per-call latency, standing for a real org's round trip (default 150)
+  --jitter-ms MS               plus uniform random 0..MS (default 0)
+
+Service:
+  --gather-window-ms MS        delivery.gatherWindowMs (default: the service's own default)
+  --concurrency N              delivery.concurrency (default: the service's own default)
+  --max-batch N                delivery.maxBatchSize (default: the service's own default)
+  --log-level LEVEL            the service's LOG_LEVEL (default info, as in production)
+  --customers A,B              bank customer numbers to cycle through (default: anonymous customers)
+  --cpu-prof SCENARIO          run the service with --cpu-prof in that scenario and print the top frames
+
+Naive reference:
+  --no-naive                   skip it
+  --naive-lone-count N         (default 3)
+  --naive-steady-seconds S     (default 5)
+
+Results:
+  --out DIR                    where <timestamp>.json and latest.json go (default bench/results)
+  --compare FILE               print the deltas against an earlier result file
+  --no-run                     with --compare: compare FILE with latest.json without running
+  --drain-timeout-s S          how long to wait for delivery after the load (default 120)
+  --verbose                    echo the children's output
+`;
+
+interface Options {
+  scenarios: ScenarioName[];
+  latencyMs: number;
+  jitterMs: number;
+  loneCount: number;
+  steadyRate: number;
+  steadySeconds: number;
+  burst: number;
+  r200Rate: number;
+  r200Seconds: number;
+  maxSeconds: number;
+  maxConnections: number;
+  naive: boolean;
+  naiveLoneCount: number;
+  naiveSteadySeconds: number;
+  gatherWindowMs: number | undefined;
+  concurrency: number | undefined;
+  maxBatch: number | undefined;
+  logLevel: string;
+  customers: string[] | null;
+  cpuProf: ScenarioName | undefined;
+  out: string;
+  compare: string | undefined;
+  noRun: boolean;
+  drainTimeoutS: number;
+  verbose: boolean;
+}
+
+function parseOptions(argv: string[]): Options | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenarios: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'jitter-ms': { type: 'string' },
+      'lone-count': { type: 'string' },
+      'steady-rate': { type: 'string' },
+      'steady-seconds': { type: 'string' },
+      burst: { type: 'string' },
+      'r200-rate': { type: 'string' },
+      'r200-seconds': { type: 'string' },
+      'max-seconds': { type: 'string' },
+      'max-connections': { type: 'string' },
+      long: { type: 'boolean', default: false },
+      'no-naive': { type: 'boolean', default: false },
+      'naive-lone-count': { type: 'string' },
+      'naive-steady-seconds': { type: 'string' },
+      'gather-window-ms': { type: 'string' },
+      concurrency: { type: 'string' },
+      'max-batch': { type: 'string' },
+      'log-level': { type: 'string' },
+      customers: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      out: { type: 'string' },
+      compare: { type: 'string' },
+      'no-run': { type: 'boolean', default: false },
+      'drain-timeout-s': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return null;
+  }
+  const int = (name: string, v: string | undefined, def: number, min = 0, max = 1_000_000): number => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer ${min}..${max}, not ${v}`);
+    return n;
+  };
+  const optInt = (name: string, v: string | undefined, min: number, max: number): number | undefined =>
+    v === undefined ? undefined : int(name, v, 0, min, max);
+  const long = values.long === true;
+  const scenarios = (values.scenarios ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const s of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(s))
+      throw new Error(`unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+  }
+  const cpuProf = values['cpu-prof'];
+  if (cpuProf !== undefined && !(SCENARIOS as readonly string[]).includes(cpuProf)) {
+    throw new Error(`--cpu-prof takes a scenario name (${SCENARIOS.join(', ')})`);
+  }
+  return {
+    scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
+    latencyMs: int('latency-ms', values['latency-ms'], 150, 0, 60_000),
+    jitterMs: int('jitter-ms', values['jitter-ms'], 0, 0, 60_000),
+    loneCount: int('lone-count', values['lone-count'], 10, 1, 1000),
+    steadyRate: int('steady-rate', values['steady-rate'], 50, 1, 10_000),
+    steadySeconds: int('steady-seconds', values['steady-seconds'], long ? 60 : 20, 1, 3600),
+    burst: int('burst', values.burst, 500, 1, 10_000),
+    r200Rate: int('r200-rate', values['r200-rate'], 200, 1, 10_000),
+    r200Seconds: int('r200-seconds', values['r200-seconds'], long ? 30 : 10, 1, 3600),
+    maxSeconds: int('max-seconds', values['max-seconds'], long ? 30 : 10, 1, 3600),
+    maxConnections: int('max-connections', values['max-connections'], 100, 1, 2000),
+    naive: values['no-naive'] !== true,
+    naiveLoneCount: int('naive-lone-count', values['naive-lone-count'], 3, 1, 100),
+    naiveSteadySeconds: int('naive-steady-seconds', values['naive-steady-seconds'], long ? 20 : 5, 1, 600),
+    gatherWindowMs: optInt('gather-window-ms', values['gather-window-ms'], 0, 50),
+    concurrency: optInt('concurrency', values.concurrency, 1, 32),
+    maxBatch: optInt('max-batch', values['max-batch'], 1, 75),
+    logLevel: values['log-level'] ?? 'info',
+    customers: values.customers ? values.customers.split(',').map((s) => s.trim()) : null,
+    cpuProf: cpuProf as ScenarioName | undefined,
+    out: resolve(values.out ?? join(REPO, 'bench', 'results')),
+    compare: values.compare,
+    noRun: values['no-run'] === true,
+    drainTimeoutS: int('drain-timeout-s', values['drain-timeout-s'], 120, 1, 3600),
+    verbose: values.verbose === true,
+  };
+}
+
+interface Context {
+  opts: Options;
+  runId: string;
+  tmp: string;
+  buildRoot: string;
+  entry: string;
+  bot: BotAuth;
+  progress: Progress;
+  profiles: { scenario: string; file: string; summary: ProfileSummary }[];
+}
+
+function label(name: ScenarioName, o: Options): string {
+  switch (name) {
+    case 'lone':
+      return `lone handoff (×${o.loneCount}, one at a time)`;
+    case 'steady':
+      return `steady ${o.steadyRate}/s for ${o.steadySeconds} s`;
+    case 'burst':
+      return `burst of ${o.burst} at once`;
+    case 'r200':
+      return `steady ${o.r200Rate}/s for ${o.r200Seconds} s`;
+    case 'max':
+      return `max throughput, ${o.maxConnections} conn, ${o.maxSeconds} s`;
+  }
+}
+
+function summary(samples: number[]): LatencySummary {
+  const d = distribution(samples);
+  return {
+    p50: num(round(d.p50, 2)),
+    p95: num(round(d.p95, 2)),
+    p99: num(round(d.p99, 2)),
+    max: num(round(d.max, 2)),
+    mean: num(round(d.mean, 2)),
+    count: d.count,
+  };
+}
+
+/** The service's own time from its answer, when it says: Server-Timing total − salesforce, or an own entry. */
+function serviceTimeFromHeaders(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const t = parseServerTiming(headers['server-timing']);
+  for (const own of ['own', 'service', 'app', 'self']) {
+    const v = t.get(own);
+    if (v !== undefined) return v;
+  }
+  const total = t.get('total');
+  const sf = t.get('salesforce') ?? t.get('sf');
+  if (total !== undefined && sf !== undefined) return Math.max(0, total - sf);
+  return undefined;
+}
+
+function connectionsFor(rate: number): number {
+  // About four requests per connection per second: autocannon spends a connection's per-second budget
+  // back to back, so more connections spread the arrivals more evenly over each second.
+  return Math.max(1, Math.min(rate, Math.ceil(rate / 4)));
+}
+
+async function waitDelivered(
+  emu: EmulatorHandle,
+  prefix: string,
+  expected: number,
+  timeoutS: number,
+  onTick: (n: number) => void,
+): Promise<{ delivered: number; waitedS: number }> {
+  const t0 = Date.now();
+  let n = 0;
+  for (;;) {
+    n = await emu.delivered(prefix);
+    onTick(n);
+    if (n >= expected) break;
+    if (Date.now() - t0 > timeoutS * 1000) break;
+    await sleep(100);
+  }
+  return { delivered: n, waitedS: (Date.now() - t0) / 1000 };
+}
+
+function mergeLoads(results: LoadResult[]): LoadResult {
+  const out: LoadResult = {
+    responses: [],
+    statuses: {},
+    acceptedIds: [],
+    sent: 0,
+    durationS: 0,
+    errorSamples: [],
+  };
+  for (const r of results) {
+    out.responses.push(...r.responses);
+    for (const [k, v] of Object.entries(r.statuses)) out.statuses[k] = (out.statuses[k] ?? 0) + v;
+    out.acceptedIds.push(...r.acceptedIds);
+    out.sent += r.sent;
+    out.durationS += r.durationS;
+    out.errorSamples.push(...r.errorSamples.slice(0, 5 - out.errorSamples.length));
+  }
+  return out;
+}
+
+function newestProfile(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return files[0];
+}
+
+async function coalescedScenario(
+  name: ScenarioName,
+  ctx: Context,
+  emu: EmulatorHandle,
+): Promise<{ row: ScenarioRow; template: { handoffId: string; graph: unknown } | null }> {
+  const { opts, progress } = ctx;
+  const lbl = label(name, opts);
+  const workDir = join(ctx.tmp, `service-${name}`);
+  const profDir = join(opts.out, 'profiles');
+  const profiling = opts.cpuProf === name;
+  if (profiling) mkdirSync(profDir, { recursive: true });
+  const delivery: Record<string, unknown> = {};
+  if (opts.gatherWindowMs !== undefined) delivery.gatherWindowMs = opts.gatherWindowMs;
+  if (opts.concurrency !== undefined) delivery.concurrency = opts.concurrency;
+  if (opts.maxBatch !== undefined) delivery.maxBatchSize = opts.maxBatch;
+  progress.update(`[${lbl}] starting the service…`);
+  const svc: RunningService = await startService({
+    buildRoot: ctx.buildRoot,
+    entry: ctx.entry,
+    repoRoot: REPO,
+    workDir,
+    emulatorUrl: emu.url,
+    jwt: emu.jwt,
+    bot: ctx.bot,
+    configOverrides: Object.keys(delivery).length > 0 ? { delivery } : {},
+    logLevel: opts.logLevel,
+    ...(profiling ? { cpuProfDir: profDir } : {}),
+    echo: opts.verbose,
+  });
+  const notes: string[] = [];
+  try {
+    const base = {
+      baseUrl: svc.url,
+      path: '/v1/handoffs',
+      authorization: () => ctx.bot.next(),
+      timeoutS: 30,
+      serviceTime: serviceTimeFromHeaders,
+    };
+
+    // Warm-up: login, id resolution, JIT; neither counted nor timed.
+    progress.update(`[${lbl}] warming up the service…`);
+    const warm = new BodyFactory(`bench-${ctx.runId}-${name}-w-`, opts.customers);
+    const w = await runLoad({
+      ...base,
+      nextId: () => warm.nextId(),
+      body: (id) => warm.body(id),
+      shape: { kind: 'amount', amount: 30, connections: 5 },
+    });
+    if (w.acceptedIds.length === 0) {
+      throw new Error(
+        `the service accepted none of the warm-up handoffs: ${JSON.stringify(w.statuses)}\n${w.errorSamples.join('\n')}\n${svc.child.tail()}`,
+      );
+    }
+    await waitDelivered(emu, warm.prefix, w.acceptedIds.length, 30, (n) =>
+      progress.update(`[${lbl}] warm-up: ${n}/${w.acceptedIds.length} delivered`),
+    );
+    await sleep(300);
+    await emu.resetCalls();
+    await emu.takeWaits();
+    const peakReset = resetPeakRss(svc.child.pid);
+    if (!peakReset) notes.push('peak RSS covers the whole process life (clear_refs unavailable)');
+    const sampler = new RssSampler(svc.child.pid);
+    sampler.start();
+
+    const factory = new BodyFactory(`bench-${ctx.runId}-${name}-`, opts.customers);
+    const gen = { ...base, nextId: () => factory.nextId(), body: (id: string) => factory.body(id) };
+    let load: LoadResult;
+    const tick =
+      (total: string) =>
+      (p: { sent: number; done: number; elapsedS: number }): void =>
+        progress.update(`[${lbl}] ${p.elapsedS.toFixed(0)}/${total} s, ${p.sent} sent, ${p.done} answered`);
+
+    if (name === 'lone') {
+      const parts: LoadResult[] = [];
+      for (let i = 0; i < opts.loneCount; i++) {
+        progress.update(`[${lbl}] handoff ${i + 1}/${opts.loneCount}`);
+        parts.push(await runLoad({ ...gen, shape: { kind: 'amount', amount: 1, connections: 1 } }));
+        const accepted = parts.reduce((a, p) => a + p.acceptedIds.length, 0);
+        await waitDelivered(emu, factory.prefix, accepted, opts.drainTimeoutS, () => undefined);
+        await sleep(250);
+      }
+      load = mergeLoads(parts);
+    } else {
+      let shape: LoadShape;
+      let total: string;
+      if (name === 'steady') {
+        shape = {
+          kind: 'rate',
+          rate: opts.steadyRate,
+          durationS: opts.steadySeconds,
+          connections: connectionsFor(opts.steadyRate),
+        };
+        total = String(opts.steadySeconds);
+      } else if (name === 'r200') {
+        shape = {
+          kind: 'rate',
+          rate: opts.r200Rate,
+          durationS: opts.r200Seconds,
+          connections: connectionsFor(opts.r200Rate),
+        };
+        total = String(opts.r200Seconds);
+      } else if (name === 'burst') {
+        shape = { kind: 'amount', amount: opts.burst, connections: opts.burst };
+        total = '?';
+        progress.update(`[${lbl}] sending ${opts.burst} at once…`);
+      } else {
+        shape = { kind: 'max', durationS: opts.maxSeconds, connections: opts.maxConnections };
+        total = String(opts.maxSeconds);
+      }
+      load = await runLoad({ ...gen, shape, onTick: tick(total) });
+    }
+
+    const loadEnded = Date.now();
+    const accepted = load.acceptedIds.length;
+    const drain = await waitDelivered(emu, factory.prefix, accepted, opts.drainTimeoutS, (n) =>
+      progress.update(`[${lbl}] waiting for delivery: ${n}/${accepted} in Salesforce`),
+    );
+    const drainS = (Date.now() - loadEnded) / 1000;
+    if (drain.delivered < accepted) {
+      notes.push(
+        `only ${drain.delivered} of ${accepted} accepted handoffs reached Salesforce within ${opts.drainTimeoutS} s`,
+      );
+    }
+    await sleep(300);
+    const calls = await emu.calls();
+    const waits = await emu.takeWaits();
+    const peak = sampler.stop();
+    const template = await emu.sampleGraph();
+
+    const ok = load.responses.filter((r) => r.status === 201 || r.status === 202);
+    const latencies = ok.map((r) => r.latencyMs);
+    const headerTimes = ok.map((r) => r.serviceMs).filter((v): v is number => v !== undefined);
+    let added: number[];
+    let source: string;
+    if (headerTimes.length > 0) {
+      added = headerTimes;
+      source = 'service (Server-Timing header)';
+    } else {
+      // Bot-observed latency minus the time the emulator spent on the calls that carried the handoff.
+      added = load.responses
+        .filter((r): r is ResponseRecord & { id: string } => r.status === 201 && r.id !== null)
+        .map((r) => r.latencyMs - (waits[r.id] ?? 0));
+      source = 'bot latency − emulator time on the calls carrying the handoff (201 answers only)';
+    }
+    const n202 = load.statuses['202'] ?? 0;
+    if (n202 > 0) notes.push(`${n202} answered 202 (delivery outran the latency budget)`);
+    const family = diffCalls(calls, {});
+    const sf = dataCalls(family);
+    const row: ScenarioRow = {
+      scenario: name,
+      mode: 'coalesced',
+      label: lbl,
+      sent: load.sent,
+      accepted,
+      statuses: load.statuses,
+      delivered: drain.delivered,
+      durationS: round(load.durationS, 2),
+      acceptedPerS: name === 'lone' ? null : num(round(accepted / load.durationS, 1)),
+      drainS: name === 'lone' ? null : round(drainS, 2),
+      latencyMs: summary(latencies),
+      serviceAddedMs: summary(added),
+      serviceAddedSource: source,
+      sfCalls: sf,
+      sfCallsByFamily: family,
+      sfCallsPerHandoff: accepted > 0 ? round(sf / accepted, 4) : null,
+      peakRssMB: peak === null ? null : round(peak, 1),
+      notes: [...notes, ...load.errorSamples.map((e) => `error sample: ${e}`)],
+    };
+    return { row, template };
+  } finally {
+    progress.update(`[${lbl}] stopping the service…`);
+    await svc.child.stop(profiling ? 60_000 : 5000);
+    if (profiling) {
+      const file = newestProfile(profDir);
+      if (file) ctx.profiles.push({ scenario: name, file, summary: summariseProfile(file) });
+      else progress.log(`[${lbl}] no CPU profile was written (did the service exit cleanly on SIGTERM?)`);
+    }
+  }
+}
+
+/** The naive reference on the same emulator: the service's own graph for one handoff, replayed node by node. */
+async function naiveScenario(
+  name: ScenarioName,
+  ctx: Context,
+  emu: EmulatorHandle,
+  template: { handoffId: string; graph: unknown },
+): Promise<ScenarioRow> {
+  const { opts, progress } = ctx;
+  const transport = fetchTransport(emu.url, emu.accessToken);
+  const templateText = JSON.stringify(template.graph);
+  const prefix = `bench-${ctx.runId}-${name}-n-`;
+  let n = 0;
+  const graphFor = (): { id: string; graph: GraphLike } => {
+    n++;
+    const id = `${prefix}${n.toString(36).padStart(5, '0')}`;
+    return { id, graph: JSON.parse(templateText.split(template.handoffId).join(id)) as GraphLike };
+  };
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  let done = 0;
+  const one = async (): Promise<void> => {
+    const { graph } = graphFor();
+    const t0 = performance.now();
+    const r = await writeGraphNaively(graph, transport);
+    if (r.ok) latencies.push(performance.now() - t0);
+    else if (failures.length < 3)
+      failures.push(
+        `${r.failure?.referenceId}: ${r.failure?.status} ${JSON.stringify(r.failure?.body).slice(0, 300)}`,
+      );
+    done++;
+  };
+  const base = label(name, opts);
+  let lbl: string;
+  await emu.resetCalls();
+  const t0 = Date.now();
+  let sent = 0;
+  if (name === 'lone') {
+    lbl = `lone handoff (×${opts.naiveLoneCount}, one at a time)`;
+    for (let i = 0; i < opts.naiveLoneCount; i++) {
+      progress.update(`[${lbl} · naive] handoff ${i + 1}/${opts.naiveLoneCount}`);
+      sent++;
+      await one();
+    }
+  } else if (name === 'steady') {
+    lbl = `steady ${opts.steadyRate}/s for ${opts.naiveSteadySeconds} s`;
+    const total = opts.steadyRate * opts.naiveSteadySeconds;
+    const running: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / opts.steadyRate;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      sent++;
+      running.push(one());
+      progress.update(`[${lbl} · naive] ${sent}/${total} started, ${done} written`);
+    }
+    while (done < total) {
+      progress.update(`[${lbl} · naive] ${sent}/${total} started, ${done} written`);
+      await Promise.race([Promise.all(running), sleep(500)]);
+    }
+  } else {
+    lbl = base;
+    const total = opts.burst;
+    progress.update(`[${lbl} · naive] starting ${total} at once…`);
+    const running: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      sent++;
+      running.push(one());
+    }
+    while (done < total) {
+      progress.update(`[${lbl} · naive] ${done}/${total} written`);
+      await Promise.race([Promise.all(running), sleep(500)]);
+    }
+  }
+  const durationS = (Date.now() - t0) / 1000;
+  const family = diffCalls(await emu.calls(), {});
+  const sf = dataCalls(family);
+  const written = latencies.length;
+  return {
+    scenario: name,
+    mode: 'naive',
+    label: `${lbl} · naive (reference)`,
+    sent,
+    accepted: written,
+    statuses: { written, failed: sent - written },
+    delivered: written,
+    durationS: round(durationS, 2),
+    acceptedPerS: name === 'lone' ? null : num(round(written / durationS, 1)),
+    drainS: null,
+    latencyMs: summary(latencies),
+    serviceAddedMs: summary([]),
+    serviceAddedSource: 'n/a: the bench writes directly, one REST call per graph node, in order',
+    sfCalls: sf,
+    sfCallsByFamily: family,
+    sfCallsPerHandoff: sent > 0 ? round(sf / sent, 4) : null,
+    peakRssMB: null,
+    notes: failures.map((f) => `failed node: ${f}`),
+  };
+}
+
+function checkTargets(rows: ScenarioRow[], o: Options): TargetCheck[] {
+  const get = (s: ScenarioName): ScenarioRow | undefined =>
+    rows.find((r) => r.scenario === s && r.mode === 'coalesced');
+  const out: TargetCheck[] = [];
+  const lone = get('lone');
+  out.push({
+    target: 'one Salesforce API call for a lone handoff',
+    measured: lone ? `${lone.sfCallsPerHandoff ?? '—'} calls/handoff` : 'not run',
+    met: lone && lone.sfCallsPerHandoff !== null ? lone.sfCallsPerHandoff <= 1 : null,
+  });
+  const burst = get('burst');
+  out.push({
+    target: `at most 0.05 calls per handoff in a burst of ${o.burst}`,
+    measured: burst ? `${burst.sfCallsPerHandoff ?? '—'} calls/handoff (${burst.sfCalls} calls)` : 'not run',
+    met: burst && burst.sfCallsPerHandoff !== null ? burst.sfCallsPerHandoff <= 0.05 : null,
+  });
+  const r200 = get('r200');
+  out.push({
+    target: `service's own added latency p99 < 10 ms at ${o.r200Rate}/s`,
+    measured: r200
+      ? `p99 ${r200.serviceAddedMs.p99 ?? '—'} ms (${r200.acceptedPerS ?? '—'}/s accepted)`
+      : 'not run',
+    met: r200 && r200.serviceAddedMs.p99 !== null ? r200.serviceAddedMs.p99 < 10 : null,
+  });
+  const max = get('max');
+  out.push({
+    target: '≥ 1,000 handoffs/s accepted durably (embedded store)',
+    measured: max ? `${max.acceptedPerS ?? '—'}/s` : 'not run',
+    met: max && max.acceptedPerS !== null ? max.acceptedPerS >= 1000 : null,
+  });
+  const peaks = rows
+    .filter((r) => r.mode === 'coalesced' && r.peakRssMB !== null)
+    .map((r) => r.peakRssMB as number);
+  const peak = peaks.length > 0 ? Math.max(...peaks) : null;
+  out.push({
+    target: 'peak RSS of the service < 250 MB',
+    measured: peak === null ? 'not measured' : `${peak} MB (highest of the scenarios)`,
+    met: peak === null ? null : peak < 250,
+  });
+  return out;
+}
+
+function gitInfo(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    });
+    return { commit, dirty: status.trim() !== '' };
+  } catch {
+    return { commit: 'unknown', dirty: true };
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!opts) return;
+  if (opts.noRun) {
+    if (!opts.compare) throw new Error('--no-run needs --compare FILE');
+    console.log(renderCompare(readResults(opts.compare), readResults(join(opts.out, 'latest.json'))));
+    return;
+  }
+  const progress = new Progress();
+  const cpus = os.cpus();
+  const machine = {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    totalMemMB: Math.round(os.totalmem() / 1024 / 1024),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadavg1m: round(os.loadavg()[0] ?? 0, 2),
+  };
+  const startedAt = new Date().toISOString();
+  const git = gitInfo();
+  console.log(
+    `FSC Handoff benchmark — ${machine.cpus} CPU cores (${machine.cpuModel}), ${machine.totalMemMB} MB, Node ${machine.node}; ` +
+      `load average ${machine.loadavg1m} at start.\n` +
+      `The load generator, the emulator and the service share these ${machine.cpus} cores. ` +
+      `Emulated Salesforce round trip: ${opts.latencyMs} ms per call${opts.jitterMs ? ` + 0..${opts.jitterMs} ms` : ''}.`,
+  );
+
+  const tmp = mkdtempSync(join(os.tmpdir(), 'fsc-bench-'));
+  const runId = Date.now().toString(36);
+  const rows: ScenarioRow[] = [];
+  const ctx: Context = {
+    opts,
+    runId,
+    tmp,
+    buildRoot: join(tmp, 'build'),
+    entry: '',
+    bot: await createBotAuth(),
+    progress,
+    profiles: [],
+  };
+  try {
+    progress.update('compiling the service (swc)…');
+    const b = await buildService(REPO, ctx.buildRoot);
+    ctx.entry = serviceEntry(ctx.buildRoot);
+    progress.log(`compiled ${b.files} files in ${b.ms} ms; service entry ${ctx.entry}`);
+    for (const name of opts.scenarios) {
+      const lbl = label(name, opts);
+      progress.update(`[${lbl}] starting the emulator…`);
+      const emu = await startEmulator(REPO, {
+        latencyMs: opts.latencyMs,
+        jitterMs: opts.jitterMs,
+        echo: opts.verbose,
+      });
+      try {
+        const t0 = Date.now();
+        const { row, template } = await coalescedScenario(name, ctx, emu);
+        rows.push(row);
+        progress.log(
+          `[${lbl}] ${row.accepted}/${row.sent} accepted, p99 ${row.latencyMs.p99 ?? '—'} ms, ` +
+            `${row.sfCalls} SF calls (${row.sfCallsPerHandoff ?? '—'}/handoff) — ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+        );
+        if (opts.naive && (name === 'lone' || name === 'steady' || name === 'burst')) {
+          if (!template) {
+            progress.log(`[${lbl}] naive reference skipped: no composite graph was captured to replay`);
+          } else {
+            const t1 = Date.now();
+            const nrow = await naiveScenario(name, ctx, emu, template);
+            rows.push(nrow);
+            progress.log(
+              `[${nrow.label}] ${nrow.accepted}/${nrow.sent} written, ${nrow.sfCalls} SF calls ` +
+                `(${nrow.sfCallsPerHandoff ?? '—'}/handoff) — ${((Date.now() - t1) / 1000).toFixed(0)} s`,
+            );
+          }
+        }
+      } catch (e) {
+        progress.log(`[${lbl}] FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        await emu.stop();
+      }
+    }
+  } finally {
+    killAllNow();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const targets = checkTargets(rows, opts);
+  const results: BenchResults = {
+    schema: RESULTS_SCHEMA_VERSION,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commit: git.commit,
+    dirty: git.dirty,
+    machine,
+    options: { ...opts },
+    rows,
+    targets,
+  };
+  console.log('');
+  console.log(renderTable(rows));
+  console.log(
+    `\n${machine.cpus} cores shared by load generator, emulator and service. svc = the service's own added time (ms): ${rows[0]?.serviceAddedSource ?? ''}.` +
+      `\nSF calls = Salesforce data API calls counted by the emulator during the scenario (OAuth excluded); ` +
+      `drain = seconds after the last answer until every accepted handoff was in Salesforce.`,
+  );
+  for (const r of rows) for (const note of r.notes) console.log(`  note [${r.label}]: ${note}`);
+  console.log('\nTargets:');
+  for (const t of targets) {
+    console.log(`  ${t.met === null ? '  n/a' : t.met ? '  met' : ' MISS'}  ${t.target}: ${t.measured}`);
+  }
+  for (const p of ctx.profiles) console.log(`\n${renderProfile(p.summary, p.file)}`);
+  const written = writeResults(opts.out, results);
+  console.log(`\nResults: ${written.file} (and ${written.latest})`);
+  if (opts.compare) console.log(`\n${renderCompare(readResults(opts.compare), results)}`);
+}
+
+main().catch((e: unknown) => {
+  killAllNow();
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
