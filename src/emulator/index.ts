@@ -9,25 +9,18 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
-import type { OrgApi, SObjectRecord } from './org/types.js';
-import { Org } from './org/org.js';
-import { createEmulatorApp } from './http/app.js';
-import { createAdminRouter, type AdminActions } from './http/admin.js';
-import { OAuthServer, SessionStore, type ConnectedAppConfig, type TokenResponse } from './http/auth.js';
-import { Faults, type FaultSettingsInput } from './http/faults.js';
-import { QueryCursors } from './http/query-cursors.js';
-import { RestApi } from './http/rest.js';
-import { ApiUsage } from './http/usage.js';
-import { createRng, randomSfId } from './http/util.js';
-import { OmniSimulator, type OmniOptions } from './omni/omni.js';
-import {
-  loadSeed,
-  parseSeed,
-  readSeedFile,
-  type Seed,
-  type SeedInput,
-  type SeedResult,
-} from './seed/seed.js';
+import type { OrgApi, SObjectRecord } from './org/types';
+import { Org } from './org/org';
+import { createEmulatorApp } from './http/app';
+import { createAdminRouter, type AdminActions } from './http/admin';
+import { OAuthServer, SessionStore, type ConnectedAppConfig, type TokenResponse } from './http/auth';
+import { Faults, type FaultSettingsInput } from './http/faults';
+import { QueryCursors } from './http/query-cursors';
+import { RestApi } from './http/rest';
+import { ApiUsage } from './http/usage';
+import { createRng, randomSfId } from './http/util';
+import { OmniSimulator, type OmniOptions } from './omni/omni';
+import { loadSeed, parseSeed, readSeedFile, type Seed, type SeedInput, type SeedResult } from './seed/seed';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_FORCE_APP_DIR = path.join(REPO_ROOT, 'force-app');
@@ -367,7 +360,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   return emulator;
 }
 
-export type { ConnectedAppConfig, TokenResponse } from './http/auth.js';
-export type { FaultSettingsInput } from './http/faults.js';
-export type { OmniOptions, AgentView } from './omni/omni.js';
-export type { SeedInput, SeedResult } from './seed/seed.js';
+export type { ConnectedAppConfig, TokenResponse } from './http/auth';
+export type { FaultSettingsInput } from './http/faults';
+export type { OmniOptions, AgentView } from './omni/omni';
+export type { SeedInput, SeedResult } from './seed/seed';

@@ -1,11 +1,11 @@
 import express from 'express';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { SalesforceApiError } from '../org/types.js';
-import type { SObjectRecord } from '../org/types.js';
-import type { AgentView } from '../omni/omni.js';
-import { OAuthError, type TokenResponse } from './auth.js';
-import type { FaultSettingsInput } from './faults.js';
+import { SalesforceApiError } from '../org/types';
+import type { SObjectRecord } from '../org/types';
+import type { AgentView } from '../omni/omni';
+import { OAuthError, type TokenResponse } from './auth';
+import type { FaultSettingsInput } from './faults';
 
 /** What the admin API can do: implemented by createEmulator. */
 export interface AdminActions {

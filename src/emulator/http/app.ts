@@ -6,11 +6,11 @@ import {
   sfErrorBody,
   unknownException,
   type RestResponse,
-} from './errors.js';
-import { bearerToken, OAuthError, type OAuthServer, type Session, type SessionStore } from './auth.js';
-import { faultBody, serviceUnavailable, type Faults } from './faults.js';
-import { parseDataUrl, type RestApi } from './rest.js';
-import { familyOf, type ApiUsage } from './usage.js';
+} from './errors';
+import { bearerToken, OAuthError, type OAuthServer, type Session, type SessionStore } from './auth';
+import { faultBody, serviceUnavailable, type Faults } from './faults';
+import { parseDataUrl, type RestApi } from './rest';
+import { familyOf, type ApiUsage } from './usage';
 
 export interface EmulatorAppDeps {
   rest: RestApi;

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, errors as joseErrors, importX509, jwtVerify } from 'jose';
-import type { OrgApi, SObjectRecord } from '../org/types.js';
+import type { OrgApi, SObjectRecord } from '../org/types';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const LOGIN_AUDIENCES = ['https://login.salesforce.com', 'https://test.salesforce.com'];

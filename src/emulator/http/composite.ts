@@ -1,5 +1,5 @@
-import { SalesforceApiError } from '../org/types.js';
-import type { SfErrorItem } from '../org/types.js';
+import { SalesforceApiError } from '../org/types';
+import type { SfErrorItem } from '../org/types';
 import {
   badRequest,
   isSuccess,
@@ -9,7 +9,7 @@ import {
   sfErrorBody,
   toRestResponse,
   type RestResponse,
-} from './errors.js';
+} from './errors';
 import {
   isPlainObject,
   parseDataUrl,
@@ -17,8 +17,8 @@ import {
   dmlOptions,
   type RestApi,
   type RestRequest,
-} from './rest.js';
-import { scheduleOrder } from './util.js';
+} from './rest';
+import { scheduleOrder } from './util';
 
 export const COMPOSITE_MAX_SUBREQUESTS = 25;
 export const COMPOSITE_MAX_QUERIES_OR_COLLECTIONS = 5;

@@ -1,5 +1,5 @@
-import { SalesforceApiError } from '../org/types.js';
-import type { SfErrorItem } from '../org/types.js';
+import { SalesforceApiError } from '../org/types';
+import type { SfErrorItem } from '../org/types';
 
 /** A REST answer before it is written to the wire: status, JSON body (or none) and extra headers. */
 export interface RestResponse {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sfErrorBody, type RestResponse } from './errors.js';
-import { randomSfId } from './util.js';
+import { sfErrorBody, type RestResponse } from './errors';
+import { randomSfId } from './util';
 
 export const FAULT_KINDS = ['unableToLockRow', 'serviceUnavailable', 'requestLimitExceeded'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -1,4 +1,4 @@
-import { randomSfId } from './util.js';
+import { randomSfId } from './util';
 
 interface Cursor {
   id: string;

@@ -1,15 +1,8 @@
-import type { DmlOptions, OrgApi, SObjectRecord } from '../org/types.js';
-import { SalesforceApiError } from '../org/types.js';
-import {
-  badRequest,
-  methodNotAllowed,
-  notFound,
-  sfError,
-  toRestResponse,
-  type RestResponse,
-} from './errors.js';
-import { batchSizeFromHeader, type QueryCursors } from './query-cursors.js';
-import { runBatch, runCollections, runComposite, runGraph } from './composite.js';
+import type { DmlOptions, OrgApi, SObjectRecord } from '../org/types';
+import { SalesforceApiError } from '../org/types';
+import { badRequest, methodNotAllowed, notFound, sfError, toRestResponse, type RestResponse } from './errors';
+import { batchSizeFromHeader, type QueryCursors } from './query-cursors';
+import { runBatch, runCollections, runComposite, runGraph } from './composite';
 
 /** One REST call after routing: the resource path below `/services/data/vNN.N/`, already split. */
 export interface RestRequest {

@@ -1,4 +1,4 @@
-import type { OrgApi, RecordChange, SObjectRecord } from '../org/types.js';
+import type { OrgApi, RecordChange, SObjectRecord } from '../org/types';
 
 /** An agent as the simulator sees them: capacity and presence (skills come from the org's records). */
 export interface AgentConfig {

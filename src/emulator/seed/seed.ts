@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { OrgApi } from '../org/types.js';
-import { findUser, type ConnectedAppConfig } from '../http/auth.js';
-import type { OmniSimulator } from '../omni/omni.js';
-import { generateSelfSignedCertificate } from './certificate.js';
+import type { OrgApi } from '../org/types';
+import { findUser, type ConnectedAppConfig } from '../http/auth';
+import type { OmniSimulator } from '../omni/omni';
+import { generateSelfSignedCertificate } from './certificate';
 
 const devName = z
   .string()
