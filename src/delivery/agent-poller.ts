@@ -9,8 +9,8 @@ import type { DeliveryLogger } from './logger';
 import { errorMessage, silentLogger } from './logger';
 import type { AgentAssignment, HandoffStore, StoredHandoff } from './store/types';
 
-/** Runs a SOQL query (src/salesforce client.query); the records as Salesforce returns them. */
-export type QueryFn = (soql: string) => Promise<{ records: Record<string, unknown>[] }>;
+/** Runs a SOQL query (src/salesforce `client.query`); the records as Salesforce returns them. */
+export type QueryFn = (soql: string) => Promise<Record<string, unknown>[]>;
 
 const SF_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 const ACTIVE = new Set(['Assigned', 'Opened']);
@@ -86,9 +86,9 @@ export class AgentAssignmentPoller {
         r.caseId && SF_ID.test(r.caseId) && (r.deliveredAt === null || now - r.deliveredAt < config.maxAgeMs),
     );
     if (waiting.length === 0) return 0;
-    const result = await this.options.query(agentWorkQuery(waiting.map((r) => r.caseId!)));
+    const records = await this.options.query(agentWorkQuery(waiting.map((r) => r.caseId!)));
     const byCase = new Map<string, AgentAssignment>();
-    for (const w of result.records) {
+    for (const w of records) {
       const workItemId = typeof w.WorkItemId === 'string' ? w.WorkItemId : null;
       const userId = typeof w.UserId === 'string' ? w.UserId : null;
       if (!workItemId || !userId || !ACTIVE.has(String(w.Status))) continue;

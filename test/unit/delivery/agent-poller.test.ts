@@ -33,24 +33,22 @@ describe('AgentAssignmentPoller', () => {
       onAssigned: (r) => assigned.push(r.handoffId),
       query: (soql) => {
         queries.push(soql);
-        return Promise.resolve({
-          records: [
-            // 18-character WorkItemId for a 18-character case id, and one Declined (not an assignment)
-            {
-              WorkItemId: a!.caseId,
-              UserId: '005000000000001AAA',
-              Status: 'Opened',
-              AssignedDateTime: '2026-11-21T11:00:00.000Z',
-              AcceptDateTime: '2026-11-21T11:00:09.000Z',
-            },
-            {
-              WorkItemId: b!.caseId,
-              UserId: '005000000000002AAA',
-              Status: 'Declined',
-              AssignedDateTime: '2026-11-21T11:00:00.000Z',
-            },
-          ],
-        });
+        return Promise.resolve([
+          // 18-character WorkItemId for a 18-character case id, and one Declined (not an assignment)
+          {
+            WorkItemId: a!.caseId,
+            UserId: '005000000000001AAA',
+            Status: 'Opened',
+            AssignedDateTime: '2026-11-21T11:00:00.000Z',
+            AcceptDateTime: '2026-11-21T11:00:09.000Z',
+          },
+          {
+            WorkItemId: b!.caseId,
+            UserId: '005000000000002AAA',
+            Status: 'Declined',
+            AssignedDateTime: '2026-11-21T11:00:00.000Z',
+          },
+        ]);
       },
     });
     expect(await poller.pollOnce()).toBe(1);
@@ -74,7 +72,7 @@ describe('AgentAssignmentPoller', () => {
       now: () => 10,
       query: (soql) => {
         inQuery.push((soql.match(/'/g) ?? []).length / 2);
-        return Promise.resolve({ records: [] });
+        return Promise.resolve([]);
       },
     });
     for (let i = 0; i < 4; i++) await poller.pollOnce();
@@ -88,7 +86,7 @@ describe('AgentAssignmentPoller', () => {
       config: deliveryConfigSchema.parse({}).agentPoll,
       query: () => {
         called = true;
-        return Promise.resolve({ records: [] });
+        return Promise.resolve([]);
       },
     });
     expect(await idle.pollOnce()).toBe(0);
