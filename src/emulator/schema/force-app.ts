@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { FieldType } from '../org/types';
 import { autoNumber, bool, field, ownerField, picklistValues, str, systemFields } from './fields';
 import type { FieldDef, ObjectDef } from './model';
@@ -96,8 +96,13 @@ type Xml = Record<string, unknown>;
 
 function parseFile(file: string, root: string): Xml {
   let doc: unknown;
+  const xml = readFileSync(file, 'utf8');
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    throw new Error(`${file}: not well-formed XML (${valid.err.msg} at line ${valid.err.line})`);
+  }
   try {
-    doc = parser.parse(readFileSync(file, 'utf8'));
+    doc = parser.parse(xml);
   } catch (e) {
     throw new Error(`${file}: not well-formed XML (${(e as Error).message})`);
   }
@@ -550,7 +555,9 @@ export function buildSchemaWithInfo(
   );
   if (forceAppDir !== undefined) {
     const src = readForceApp(forceAppDir);
-    const customs = src.objects.filter((o) => o.custom).sort((a, b) => a.name.localeCompare(b.name));
+    const customs = src.objects
+      .filter((o) => o.custom)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     customs.forEach((o, i) => {
       if (byName.has(o.name.toLowerCase())) throw new Error(`object ${o.name} defined twice`);
       const def = customObjectShell(o, customKeyPrefix(i));

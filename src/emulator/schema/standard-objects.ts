@@ -642,7 +642,7 @@ function agentWork(): ObjectDef {
       int('PushTimeout', 'Push Timeout', 9, RO),
       int('SpeedToAnswer', 'Speed to Answer', 9, RO),
       ref('OriginalGroupId', 'Original Group ID', ['Group'], 'OriginalGroup', null, RO),
-      ownerField(['User']),
+      { ...ownerField(['User']), updateable: false },
     ],
     { updateable: false },
   );

@@ -93,7 +93,7 @@ describe('create', () => {
     const w = sfErr(() => org.create('Widget__c', {}));
     expect(item(w).fields).toEqual(['Case__c', 'Label__c']);
     expect(item(w).message).toBe('Required fields are missing: [Case__c, Label__c]');
-    expect(org.create('Widget__c', { Case__c: caseId, Label__c: 'ok' }).id).toMatch(/^a01/);
+    expect(org.create('Widget__c', { Case__c: caseId, Label__c: 'ok' }).id).toMatch(/^a02/);
   });
 
   it('treats an empty string as null (so a required text field is missing)', () => {
