@@ -39,7 +39,7 @@ export interface BotPrincipal {
 
 export interface BotAuthenticator {
   /** Verifies the Authorization header; throws AppError 401 when it is missing or not acceptable. */
-  authenticate(authorization: string | undefined): Promise<BotPrincipal>;
+  authenticate(authorization: string | undefined, log?: AuthFailureLogger): Promise<BotPrincipal>;
 }
 
 export interface AuthFailureLogger {
@@ -108,7 +108,10 @@ function reasonOf(err: unknown): string {
   return 'verification error';
 }
 
-export function createBotAuthenticator(config: BotAuthConfig, logger?: AuthFailureLogger): BotAuthenticator {
+export function createBotAuthenticator(
+  config: BotAuthConfig,
+  defaultLogger?: AuthFailureLogger,
+): BotAuthenticator {
   const allowed = new Set<string>(config.algorithms.filter((a) => a !== ('none' as string)));
   const keys: ConfiguredKey[] = config.publicKeys.map((k) => {
     const key = k.pem ? createPublicKey(k.pem) : createPublicKey({ key: k.jwk as JsonWebKey, format: 'jwk' });
@@ -145,7 +148,8 @@ export function createBotAuthenticator(config: BotAuthConfig, logger?: AuthFailu
   }
 
   return {
-    async authenticate(authorization) {
+    async authenticate(authorization, log) {
+      const logger = log ?? defaultLogger;
       if (authorization === undefined || authorization.trim() === '') throw required();
       const match = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i.exec(authorization);
       const token = match?.[1];

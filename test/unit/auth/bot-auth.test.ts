@@ -158,7 +158,12 @@ describe('bot authentication', () => {
     it('accepts RS256 from a PEM key and ES256 from a JWK', async () => {
       const ecJwk = await exportJWK(ec.publicKey);
       const auth = createBotAuthenticator(
-        config({ publicKeys: [{ pem: rsaPem, kid: 'rsa-1' }, { jwk: ecJwk, kid: 'ec-1' }] }),
+        config({
+          publicKeys: [
+            { pem: rsaPem, kid: 'rsa-1' },
+            { jwk: ecJwk, kid: 'ec-1' },
+          ],
+        }),
       );
       const rs = await sign({ alg: 'RS256', key: rsa.privateKey, kid: 'rsa-1' });
       const es = await sign({ alg: 'ES256', key: ec.privateKey, kid: 'ec-1' });
@@ -182,7 +187,9 @@ describe('bot authentication', () => {
       const pemAsSecret = new TextEncoder().encode(rsaPem);
       const derAsSecret = new Uint8Array(rsa.publicKey.export({ type: 'spki', format: 'der' }));
       const onlyRsa = createBotAuthenticator(config({ publicKeys: [{ pem: rsaPem, kid: 'k' }] }));
-      const both = createBotAuthenticator(config({ publicKeys: [{ pem: rsaPem, kid: 'k' }], hs256Secret: SECRET }));
+      const both = createBotAuthenticator(
+        config({ publicKeys: [{ pem: rsaPem, kid: 'k' }], hs256Secret: SECRET }),
+      );
       for (const key of [pemAsSecret, derAsSecret]) {
         const confused = await sign({ alg: 'HS256', key, kid: 'k' });
         await refusal(onlyRsa, `Bearer ${confused}`);
@@ -197,7 +204,12 @@ describe('bot authentication', () => {
     it('does not guess between several keys when the token names none', async () => {
       const otherPem = otherRsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
       const auth = createBotAuthenticator(
-        config({ publicKeys: [{ pem: rsaPem, kid: 'a' }, { pem: otherPem, kid: 'b' }] }),
+        config({
+          publicKeys: [
+            { pem: rsaPem, kid: 'a' },
+            { pem: otherPem, kid: 'b' },
+          ],
+        }),
       );
       await refusal(auth, `Bearer ${await sign({ alg: 'RS256', key: rsa.privateKey })}`);
       await expect(

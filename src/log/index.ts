@@ -1,0 +1,3 @@
+export { createLogger, createSilentLogger, scrubFormat } from './logger';
+export type { Logger, CreateLoggerOptions } from './logger';
+export { scrubString, scrubValue, isSecretKey, REDACTED } from './scrub';

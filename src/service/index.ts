@@ -1,0 +1,4 @@
+export { createHandoffService, answerFromRecord, defaultStatusUrl } from './handoff-service';
+export type { HandoffService, HandoffServiceDeps, SubmitAnswer, SubmitContext } from './handoff-service';
+export type { Deliverer, DeliveredOutcome, HandoffRecord, ReadinessCheck, SubmitResult } from './deliverer';
+export { validateHandoff, validationError, bodyHash, canonicalJson } from './validate';

@@ -1,0 +1,99 @@
+/**
+ * The validate step: the bot's JSON → a typed Handoff, or an AppError naming every offending field.
+ * Before zod sees it, the raw value is checked for keys that could reach an object's prototype and
+ * for nesting deeper than any valid handoff.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { handoffRequestSchema, type Handoff } from '../contract/handoff';
+import { AppError, type FieldProblem } from '../errors';
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** A valid handoff nests 6 levels deep; anything far deeper is refused before zod walks it. */
+const MAX_DEPTH = 16;
+/** Problems listed in one answer; the rest are counted. */
+const MAX_PROBLEMS = 100;
+const MAX_KEY_IN_PATH = 60;
+
+function segment(key: string | number): string {
+  const s = String(key);
+  return s.length > MAX_KEY_IN_PATH ? `${s.slice(0, MAX_KEY_IN_PATH)}…` : s;
+}
+
+/** Paths of forbidden keys, and whether the value nests too deeply; iterative (no stack to blow). */
+function inspectRaw(raw: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const stack: { value: unknown; path: string[]; depth: number }[] = [{ value: raw, path: [], depth: 0 }];
+  while (stack.length > 0 && problems.length < MAX_PROBLEMS) {
+    const { value, path, depth } = stack.pop() as { value: unknown; path: string[]; depth: number };
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_DEPTH) {
+      problems.push({ path: path.join('.') || '(body)', message: `nests deeper than ${MAX_DEPTH} levels` });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      const childPath = [...path, segment(key)];
+      if (FORBIDDEN_KEYS.has(key)) {
+        problems.push({ path: childPath.join('.'), message: 'this key is not allowed' });
+        continue;
+      }
+      stack.push({ value: (value as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
+    }
+  }
+  return problems;
+}
+
+function issueProblems(issue: z.core.$ZodIssue): FieldProblem[] {
+  const path = issue.path.map((p) => segment(typeof p === 'symbol' ? String(p) : p));
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => ({
+      path: [...path, segment(k)].join('.'),
+      message: 'is not a known field',
+    }));
+  }
+  return [{ path: path.join('.') || '(body)', message: issue.message }];
+}
+
+export function validationError(problems: FieldProblem[]): AppError {
+  const listed = problems.slice(0, MAX_PROBLEMS);
+  if (problems.length > MAX_PROBLEMS) {
+    listed.push({ path: '(body)', message: `${problems.length - MAX_PROBLEMS} more problems not listed` });
+  }
+  return new AppError({
+    code: 'VALIDATION_FAILED',
+    status: 400,
+    message: `The handoff has ${problems.length} invalid field${problems.length === 1 ? '' : 's'}.`,
+    errors: listed,
+    actions: ['Fix every field listed in errors and send the handoff again; see /openapi.json.'],
+  });
+}
+
+/** Parses the bot's JSON into a Handoff, or throws AppError 400 listing every problem. */
+export function validateHandoff(raw: unknown): Handoff {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw validationError([{ path: '(body)', message: 'must be a JSON object' }]);
+  }
+  const rawProblems = inspectRaw(raw);
+  if (rawProblems.length > 0) throw validationError(rawProblems);
+  const parsed = handoffRequestSchema.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error.issues.flatMap(issueProblems));
+  return parsed.data;
+}
+
+/** JSON with object keys sorted, so the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** SHA-256 (hex) of the validated request (defaults applied) as canonical JSON. */
+export function bodyHash(h: Handoff): string {
+  return createHash('sha256').update(canonicalJson(h)).digest('hex');
+}
