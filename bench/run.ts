@@ -10,11 +10,12 @@
  * Run `npm run bench -- --help` for the flags.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildService } from './lib/build';
+import { runMicro } from './micro';
 import { dataCalls, diffCalls, startEmulator, type EmulatorHandle } from './lib/emulator';
 import { runLoad, type LoadResult, type LoadShape, type ResponseRecord } from './lib/load';
 import { fetchTransport, writeGraphNaively, type GraphLike } from './lib/naive';
@@ -62,7 +63,8 @@ Service:
   --concurrency N              delivery.concurrency (default: the service's own default)
   --max-batch N                delivery.maxBatchSize (default: the service's own default)
   --log-level LEVEL            the service's LOG_LEVEL (default info, as in production)
-  --customers A,B              bank customer numbers to cycle through (default: anonymous customers)
+  --customers A,B|none         bank customer numbers to cycle through (default: the emulator seed's
+                               Person Accounts; none: anonymous customers)
   --cpu-prof SCENARIO          run the service with --cpu-prof in that scenario and print the top frames
 
 Naive reference:
@@ -76,6 +78,8 @@ Results:
   --no-run                     with --compare: compare FILE with latest.json without running
   --drain-timeout-s S          how long to wait for delivery after the load (default 120)
   --verbose                    echo the children's output
+
+  --micro                      instead: the CPU cost of each step of the request path, in-process
 `;
 
 interface Options {
@@ -106,7 +110,25 @@ interface Options {
   verbose: boolean;
 }
 
-function parseOptions(argv: string[]): Options | null {
+/**
+ * Bank customer numbers the handoffs name: --customers A,B; "none" for anonymous customers; by default
+ * the Person Accounts seeded in the emulator (config/emulator-seed.json), cycled through.
+ */
+function customersFrom(flag: string | undefined): string[] | null {
+  if (flag === 'none') return null;
+  if (flag) return flag.split(',').map((s) => s.trim());
+  const seedFile = join(REPO, 'config', 'emulator-seed.json');
+  if (!existsSync(seedFile)) return null;
+  const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as {
+    records?: { fields?: Record<string, unknown> }[];
+  };
+  const ids = (seed.records ?? [])
+    .map((r) => r.fields?.Bank_Customer_Id__c)
+    .filter((v): v is string => typeof v === 'string');
+  return ids.length > 0 ? ids : null;
+}
+
+function parseOptions(argv: string[]): Options | 'micro' | null {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -136,6 +158,7 @@ function parseOptions(argv: string[]): Options | null {
       'no-run': { type: 'boolean', default: false },
       'drain-timeout-s': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      micro: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -144,6 +167,7 @@ function parseOptions(argv: string[]): Options | null {
     console.log(HELP);
     return null;
   }
+  if (values.micro) return 'micro';
   const int = (name: string, v: string | undefined, def: number, min = 0, max = 1_000_000): number => {
     if (v === undefined) return def;
     const n = Number(v);
@@ -185,7 +209,7 @@ function parseOptions(argv: string[]): Options | null {
     concurrency: optInt('concurrency', values.concurrency, 1, 32),
     maxBatch: optInt('max-batch', values['max-batch'], 1, 75),
     logLevel: values['log-level'] ?? 'info',
-    customers: values.customers ? values.customers.split(',').map((s) => s.trim()) : null,
+    customers: customersFrom(values.customers),
     cpuProf: cpuProf as ScenarioName | undefined,
     out: resolve(values.out ?? join(REPO, 'bench', 'results')),
     compare: values.compare,
@@ -637,6 +661,10 @@ function gitInfo(): { commit: string; dirty: boolean } {
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   if (!opts) return;
+  if (opts === 'micro') {
+    await runMicro();
+    return;
+  }
   if (opts.noRun) {
     if (!opts.compare) throw new Error('--no-run needs --compare FILE');
     console.log(renderCompare(readResults(opts.compare), readResults(join(opts.out, 'latest.json'))));

@@ -26,7 +26,7 @@ export async function createBotAuth(count = 8, lifetimeS = 1800): Promise<BotAut
   for (let i = 0; i < count; i++) {
     tokens.push(
       await new SignJWT({ scope: 'handoffs:write handoffs:read' })
-        .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+        .setProtectedHeader({ alg: 'RS256' })
         .setIssuer(issuer)
         .setAudience(audience)
         .setSubject(`bench-bot-${i}`)
