@@ -141,6 +141,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const faults = new Faults(rng, now);
   if (options.faults) faults.set(options.faults);
   const omni = new OmniSimulator(org, {
+    now,
     ...options.omni,
     ...(options.onError ? { onError: options.onError } : {}),
   });
