@@ -40,10 +40,10 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 /** Files read from the configuration directory, and the key each fills. */
-const CONFIG_FILES: ReadonlyArray<{ file: string; key?: string }> = [
+const CONFIG_FILES: ReadonlyArray<{ file: string; key?: string; required?: boolean }> = [
   { file: 'service.json' },
-  { file: 'routing.json', key: 'routing' },
-  { file: 'policy.json', key: 'policy' },
+  { file: 'routing.json', key: 'routing', required: true },
+  { file: 'policy.json', key: 'policy', required: true },
   { file: 'mapping.json', key: 'mapping' },
 ];
 
@@ -95,15 +95,25 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function readFiles(dir: string, problems: ConfigProblem[]): Json {
+function readFiles(dir: string, problems: ConfigProblem[], missing: Set<string>): Json {
   let raw: Json = {};
-  for (const { file, key } of CONFIG_FILES) {
+  for (const { file, key, required } of CONFIG_FILES) {
     const full = path.join(dir, file);
     let text: string;
     try {
       text = readFileSync(full, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (required && key) {
+          missing.add(key);
+          problems.push({
+            path: file,
+            env: 'CONFIG_DIR',
+            message: `is missing from ${dir} (CONFIG_DIR names the directory with service.json, routing.json and policy.json)`,
+          });
+        }
+        continue;
+      }
       problems.push({ path: file, message: `cannot be read (${(err as NodeJS.ErrnoException).code})` });
       continue;
     }
@@ -179,13 +189,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<ServiceCon
   const configDir = path.resolve(cwd, options.configDir ?? env.CONFIG_DIR ?? 'config');
   const problems: ConfigProblem[] = [];
 
-  let raw = readFiles(configDir, problems);
+  const missing = new Set<string>();
+  let raw = readFiles(configDir, problems, missing);
   raw = deepMerge(raw, fromEnv(env));
   if (options.overrides) raw = deepMerge(raw, options.overrides);
   resolveKeyFile(raw, cwd, problems);
 
   const parsed = serviceConfigSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(issueToProblems));
+  if (!parsed.success) {
+    // A missing routing.json / policy.json is one problem, not one per required key inside it.
+    const issues = parsed.error.issues.filter((i) => !missing.has(String(i.path[0])));
+    problems.push(...issues.flatMap(issueToProblems));
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems.map(adviseEnv));
   return deepFreeze(parsed.data);
 }

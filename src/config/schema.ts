@@ -6,6 +6,8 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
 import { deliveryConfigSchema } from '../delivery/config';
+import { salesforceMappingSchema } from '../plan/mapping';
+import { policyConfigSchema, routingConfigSchema } from '../policy';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 
@@ -185,20 +187,17 @@ export const loggingConfigSchema = z
   })
   .strict();
 
-/**
- * Sections owned by other modules. Until their schemas are composed here they are accepted as
- * plain objects and passed through to their owners, who parse them.
- */
-const ownedElsewhere = z.record(z.string(), z.unknown());
-
 export const serviceConfigSchema = z
   .object({
     server: serverConfigSchema.prefault({}),
     botAuth: botAuthConfigSchema.prefault({}),
     salesforce: salesforceConfigSchema.prefault({}),
-    mapping: ownedElsewhere.default({}),
-    routing: ownedElsewhere.default({}),
-    policy: ownedElsewhere.default({}),
+    /** Salesforce object and field names (src/plan); defaults match force-app. */
+    mapping: salesforceMappingSchema.prefault({}),
+    /** Routing rules (src/policy), from config/routing.json. */
+    routing: routingConfigSchema,
+    /** Escalation policy (src/policy), from config/policy.json. */
+    policy: policyConfigSchema,
     delivery: deliveryConfigSchema.prefault({}),
     enrichment: enrichmentConfigSchema.prefault({}),
     logging: loggingConfigSchema.prefault({}),

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/config';
@@ -14,7 +14,13 @@ function dirWith(files: Record<string, string>): string {
   return dir;
 }
 
-const emptyDir = () => dirWith({});
+const repoConfig = path.resolve(__dirname, '../../../config');
+const policyFiles = () => ({
+  'routing.json': readFileSync(path.join(repoConfig, 'routing.json'), 'utf8'),
+  'policy.json': readFileSync(path.join(repoConfig, 'policy.json'), 'utf8'),
+});
+/** A config directory with the repository's routing and policy and no service.json. */
+const emptyDir = () => dirWith(policyFiles());
 
 const validEnv = {
   BOT_AUTH_ISSUER: 'https://bots.example.test',
@@ -133,6 +139,7 @@ describe('loadConfig', () => {
 
   it('layers config files under env, and env under overrides', () => {
     const dir = dirWith({
+      ...policyFiles(),
       'service.json': JSON.stringify({ server: { port: 4000, host: '0.0.0.0' }, logging: { level: 'warn' } }),
     });
     const config = loadConfig({
@@ -177,6 +184,14 @@ describe('loadConfig', () => {
       loadConfig({ env: { ...validEnv, BOT_AUTH_PUBLIC_KEYS: 'not a key' }, configDir: emptyDir() }),
     );
     expect(bad[0]).toMatchObject({ path: 'botAuth.publicKeys.0', env: 'BOT_AUTH_PUBLIC_KEYS' });
+  });
+
+  it('names CONFIG_DIR once when routing.json or policy.json is missing', () => {
+    const problems = problemsOf(() => loadConfig({ env: validEnv, configDir: dirWith({}) }));
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'routing.json', env: 'CONFIG_DIR' }),
+      expect.objectContaining({ path: 'policy.json', env: 'CONFIG_DIR' }),
+    ]);
   });
 
   it('accepts the repository defaults in config/', () => {
