@@ -57,8 +57,13 @@ export const deliveryConfigSchema = z
         maxAttempts: z.number().int().min(1).default(25),
         /** …or when the handoff is older than this. */
         maxAgeMs: ms(24 * 60 * 60_000),
-        /** Check Salesforce for what was written before every retry, not only after unknown outcomes. */
-        verifyBeforeEveryRetry: z.boolean().default(false),
+        /**
+         * Look in Salesforce (findDelivered, one query per batch) before re-sending after ANY
+         * non-permanent failure, not only after unknown outcomes: a 5xx or a dropped connection on the
+         * composite call can come after the org committed, and the PendingServiceRouting insert is the
+         * one write that is not an idempotent upsert. Costs one query per retried batch.
+         */
+        verifyBeforeEveryRetry: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -9,3 +9,4 @@ export * from './worker';
 export * from './callbacks';
 export * from './agent-poller';
 export * from './durable-deliverer';
+export * from './salesforce-wiring';

@@ -262,9 +262,7 @@ export class DeliveryWorker {
     let toSend = batch;
 
     // 1. Whatever an earlier attempt may have written is looked up, never written again.
-    const mustVerify = batch.filter(
-      (r) => r.verifyFirst || (this.config.retry.verifyBeforeEveryRetry && r.attempts > 1),
-    );
+    const mustVerify = batch.filter((r) => r.verifyFirst);
     if (mustVerify.length > 0) {
       const ids = mustVerify.map((r) => r.handoffId);
       try {
@@ -378,7 +376,10 @@ export class DeliveryWorker {
   ): Promise<void> {
     const now = this.now();
     const error = scrubError({ code: outcome.code, message: outcome.message });
-    const verifyFirst = outcome.retry === 'unknown_outcome';
+    // Might Salesforce hold what this attempt wrote? Then the next one looks before it writes.
+    const verifyFirst =
+      outcome.retry === 'unknown_outcome' ||
+      (outcome.retry !== 'permanent' && this.config.retry.verifyBeforeEveryRetry);
     const retry = this.config.retry;
     const exhausted =
       outcome.retry !== 'permanent' &&

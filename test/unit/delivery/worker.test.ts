@@ -84,7 +84,7 @@ describe('DeliveryWorker', () => {
   });
 
   it('retries a transient failure with full-jitter exponential backoff, then delivers', async () => {
-    const w = worker({ retry: { baseDelayMs: 1_000, maxDelayMs: 60_000 } });
+    const w = worker({ retry: { baseDelayMs: 1_000, maxDelayMs: 60_000, verifyBeforeEveryRetry: false } });
     const [id] = await accept(1);
     sf.script.push(
       { retry: 'transient', code: 'UNABLE_TO_LOCK_ROW' },
@@ -107,6 +107,25 @@ describe('DeliveryWorker', () => {
     expect(await store.get(id!)).toMatchObject({ state: 'routed', attempts: 3, lastError: null });
     expect(sf.writes.get(id!)).toBe(1);
     expect(sf.verified).toEqual([]); // a plain transient failure wrote nothing: no lookup needed
+  });
+
+  it('by default looks in Salesforce before re-sending after a transient failure (a 5xx may follow a commit)', async () => {
+    const [id] = await accept(1);
+    sf.script.push('commit_then_unknown');
+    // the deliverer could only say "transient" for a 503 that came after the commit
+    const commitThen503 = sf.deliver;
+    sf.deliver = async (batch) =>
+      (await commitThen503(batch)).map((o) =>
+        o.kind === 'failed' ? { ...o, retry: 'transient' as const } : o,
+      );
+    const w = worker(); // built after the swap: it captures sf.deliver
+    await w.runOnce();
+    expect(await store.get(id!)).toMatchObject({ state: 'failed', verifyFirst: true });
+    clock += 60_000;
+    await w.runOnce();
+    expect(sf.verified).toEqual([[id]]);
+    expect(sf.writes.get(id!)).toBe(1);
+    expect(await state(id!)).toBe('routed');
   });
 
   it('waits longer when the org is over its API limit', async () => {
