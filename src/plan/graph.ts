@@ -197,7 +197,8 @@ export function planHandoffGraph(input: PlanInput): CompositeGraph {
     [C.vip]: h.operational.vip,
     [C.priority]: d.casePriority,
   };
-  if (d.mode === 'queue_based') {
+  const route = !existingCaseId || m.routing.routeEnrichedCases;
+  if (d.mode === 'queue_based' && route) {
     const queue = d.queue;
     if (!queue) throw missingId('Queue', '(none given by the routing decision)');
     const queueId = ids.queues[queue];
@@ -214,7 +215,8 @@ export function planHandoffGraph(input: PlanInput): CompositeGraph {
     // for good. Handoff_Id__c moves to this handoff (it is the key of the latest handoff).
     // A PATCH by id answers 204 with no body, so nothing can reference it: the other nodes use the
     // literal case id. The graph is one transaction, so the Case is enriched in the same commit that
-    // makes the PSR ready (routing is applied after commit).
+    // makes the PSR ready (routing is applied after commit). By default an enriched case is not routed
+    // again (mapping.routing.routeEnrichedCases): it already has an owner or a PSR in progress.
     caseFields[C.handoffId] = handoffId;
     nodes.push({
       method: 'PATCH',
@@ -450,7 +452,7 @@ export function planHandoffGraph(input: PlanInput): CompositeGraph {
   }
 
   // ── Omni-Channel: PSR, SkillRequirements chained, then ready ────────────────────────────────────
-  if (d.mode === 'skills_based') {
+  if (d.mode === 'skills_based' && route) {
     const anyAdditional = d.skills.some((k) => k.additional);
     nodes.push({
       method: 'POST',

@@ -213,6 +213,12 @@ export const salesforceMappingSchema = z
         /** Used when a decision marks a skill additional but gives no timeout (seconds). */
         dropAdditionalSkillsTimeout: z.number().int().min(0).default(60),
         maxSkills: z.number().int().min(0).max(5).default(5),
+        /**
+         * Route an enriched existing case again (PSR, or queue owner). Off by default: the case
+         * already has an owner or a routing in progress, Salesforce refuses a second PSR for the same
+         * work item (WorkItemId is unique), and re-queueing would take the case from its agent.
+         */
+        routeEnrichedCases: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -408,10 +408,23 @@ describe('planHandoffGraph: enriching an existing case', () => {
     expect(String(c.body?.Handoff_Summary__c)).toContain('Issue:');
   });
 
-  it('attaches the new Bot_Handoff__c and routes with the literal case id', () => {
+  it('attaches the new Bot_Handoff__c with the literal case id and does not route again by default', () => {
     expect(node(g, 'handoff').body?.Case__c).toBe('500000000000001AAA');
-    expect(node(g, 'psr').body?.WorkItemId).toBe('500000000000001AAA');
     expect(node(g, 'caseRead').url).toBe('/services/data/v63.0/sobjects/Case/500000000000001AAA');
+    expect(g.compositeRequest.some((n) => n.url.includes('PendingServiceRouting'))).toBe(false);
+    expect(node(g, 'case').body).not.toHaveProperty('OwnerId');
+    const q = plan(prepared(input, QUEUE_DECISION));
+    expect(node(q, 'case').body).not.toHaveProperty('OwnerId');
+  });
+
+  it('routes the enriched case when the mapping says so (PSR on the literal case id)', () => {
+    const m = salesforceMappingSchema.parse({ routing: { routeEnrichedCases: true } });
+    const routed = plan(p, { mapping: m });
+    assertWellFormed(routed);
+    expect(node(routed, 'psr').body?.WorkItemId).toBe('500000000000001AAA');
+    expect(node(plan(prepared(input, QUEUE_DECISION), { mapping: m }), 'case').body?.OwnerId).toBe(
+      IDS.queues.Handoff_General,
+    );
   });
 });
 

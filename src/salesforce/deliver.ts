@@ -1,0 +1,309 @@
+/**
+ * Writes a batch of prepared handoffs to Salesforce: one composite graph per handoff, all graphs in
+ * ONE `POST /composite/graph` call (split only when the batch is over a payload limit), each
+ * handoff succeeding or failing on its own (a graph is all-or-nothing; graphs are independent).
+ */
+import type { DeliveryOutcome, PreparedHandoff } from '../contract/prepared';
+import { isAppError } from '../errors';
+import {
+  GRAPH_LIMITS,
+  nodeTypes,
+  planHandoffGraph,
+  REF,
+  type CompositeGraph,
+  type ResolvedIds,
+} from '../plan/graph';
+import type { SalesforceMapping } from '../plan/mapping';
+import { scrubText } from '../redact';
+import {
+  apiCallsOf,
+  type GraphResult,
+  type Logger,
+  type SalesforceClient,
+  type SubrequestResult,
+} from './client';
+import { classifyErrorCode, firstSalesforceError, toSalesforceError, type RetryClass } from './errors';
+
+export interface DeliveryContext {
+  mapping: SalesforceMapping;
+  logger?: Logger;
+  /** Ids to use instead of client.resolveIds (tests, or a caller that resolved them already). */
+  ids?: ResolvedIds;
+}
+
+type Failed = Extract<DeliveryOutcome, { kind: 'failed' }>;
+
+interface Planned {
+  index: number;
+  prepared: PreparedHandoff;
+  graph: CompositeGraph;
+  linkCustomer: boolean;
+}
+
+/** Splits graphs into payloads within the composite graph limits, keeping their order. */
+export function chunkGraphs<T extends { graph: CompositeGraph }>(items: T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let nodes = 0;
+  let types = new Set<string>();
+  for (const item of items) {
+    const n = item.graph.compositeRequest.length;
+    const itemTypes = nodeTypes(item.graph);
+    const merged = new Set([...types, ...itemTypes]);
+    if (
+      current.length > 0 &&
+      (current.length + 1 > GRAPH_LIMITS.graphsPerPayload ||
+        nodes + n > GRAPH_LIMITS.nodesPerPayload ||
+        merged.size > GRAPH_LIMITS.nodeTypesPerPayload)
+    ) {
+      chunks.push(current);
+      current = [];
+      nodes = 0;
+      types = new Set();
+    }
+    current.push(item);
+    nodes += n;
+    types = new Set([...types, ...itemTypes]);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Splits `calls` over `k` handoffs in whole numbers that add up to `calls` (earlier ones first). */
+export function apportion(calls: number, k: number): number[] {
+  if (k <= 0) return [];
+  const each = Math.floor(calls / k);
+  const extra = calls - each * k;
+  return Array.from({ length: k }, (_, i) => each + (i < extra ? 1 : 0));
+}
+
+function failed(
+  p: PreparedHandoff,
+  retry: RetryClass,
+  code: string,
+  message: string,
+  salesforceApiCalls: number,
+): Failed {
+  return {
+    kind: 'failed',
+    handoffId: p.handoffId,
+    retry,
+    code,
+    message: scrubText(message),
+    salesforceApiCalls,
+  };
+}
+
+/** The node that made a graph fail: the first one whose error is not PROCESSING_HALTED. */
+function failureOf(g: GraphResult): { referenceId: string; code: string; message: string } {
+  let halted: { referenceId: string; code: string; message: string } | undefined;
+  for (const r of g.compositeResponse) {
+    if (r.httpStatusCode < 400) continue;
+    const e = firstSalesforceError(r.body) ?? { code: `ERROR_HTTP_${r.httpStatusCode}`, message: 'failed' };
+    if (e.code === 'PROCESSING_HALTED') {
+      halted ??= { referenceId: r.referenceId, ...e };
+      continue;
+    }
+    return { referenceId: r.referenceId, ...e };
+  }
+  return halted ?? { referenceId: '', code: 'PROCESSING_HALTED', message: 'the graph was not processed' };
+}
+
+const FOREIGN_KEY_NOT_FOUND = /Foreign key external ID: .* not found for field/i;
+
+function isUnknownCustomer(p: Planned, f: { referenceId: string; code: string; message: string }): boolean {
+  return (
+    p.linkCustomer &&
+    f.referenceId === REF.case &&
+    f.code === 'INVALID_FIELD' &&
+    FOREIGN_KEY_NOT_FOUND.test(f.message) &&
+    Boolean(p.prepared.handoff.identity.customer.externalId) &&
+    !p.prepared.handoff.operational.existingCaseId
+  );
+}
+
+function result(g: GraphResult, ref: string): SubrequestResult | undefined {
+  return g.compositeResponse.find((r) => r.referenceId === ref);
+}
+
+function delivered(p: Planned, g: GraphResult, calls: number): DeliveryOutcome {
+  const existing = p.prepared.handoff.operational.existingCaseId;
+  const caseBody = result(g, REF.case)?.body as { id?: string } | null | undefined;
+  const readBody = result(g, REF.caseRead)?.body as { Id?: string; CaseNumber?: string } | null | undefined;
+  const handoffBody = result(g, REF.handoff)?.body as { id?: string } | null | undefined;
+  return {
+    kind: 'delivered',
+    handoffId: p.prepared.handoffId,
+    caseId: existing ?? caseBody?.id ?? readBody?.Id ?? '',
+    caseNumber: typeof readBody?.CaseNumber === 'string' ? readBody.CaseNumber : null,
+    handoffRecordId: handoffBody?.id ?? '',
+    enrichedExistingCase: Boolean(existing),
+    salesforceApiCalls: calls,
+  };
+}
+
+export async function deliverHandoffs(
+  batch: PreparedHandoff[],
+  client: SalesforceClient,
+  ctx: DeliveryContext,
+): Promise<DeliveryOutcome[]> {
+  const outcomes = new Array<DeliveryOutcome | undefined>(batch.length);
+  const calls = new Array<number>(batch.length).fill(0);
+  if (batch.length === 0) return [];
+
+  let ids: ResolvedIds;
+  try {
+    ids = ctx.ids ?? (await client.resolveIds(ctx.mapping));
+  } catch (err) {
+    const e = toSalesforceError(err, false);
+    return batch.map((p) => failed(p, e.retry, e.code, e.message, 0));
+  }
+
+  const plan = (p: PreparedHandoff, index: number, linkCustomer: boolean): Planned | undefined => {
+    try {
+      const graph = planHandoffGraph({
+        prepared: p,
+        ids,
+        mapping: ctx.mapping,
+        apiVersion: client.apiVersion,
+        graphId: `g${index}`,
+        linkCustomer,
+      });
+      return { index, prepared: p, graph, linkCustomer };
+    } catch (err) {
+      // A handoff that cannot be planned (missing skill in the org, a value too long for its field)
+      // fails alone and permanently; the others are still sent.
+      const code = isAppError(err) ? err.code : 'PLAN_FAILED';
+      outcomes[index] = failed(p, 'permanent', code, err instanceof Error ? err.message : String(err), 0);
+      return undefined;
+    }
+  };
+
+  const planned = batch.map((p, i) => plan(p, i, true)).filter((x): x is Planned => x !== undefined);
+
+  const send = async (items: Planned[]): Promise<Planned[]> => {
+    const retryUnlinked: Planned[] = [];
+    for (const chunk of chunkGraphs(items)) {
+      let res;
+      try {
+        res = await client.sendGraphs(chunk.map((c) => c.graph));
+      } catch (err) {
+        const e = toSalesforceError(err, true);
+        const share = apportion(Math.max(apiCallsOf(err), 1), chunk.length);
+        chunk.forEach((c, i) => {
+          calls[c.index] = (calls[c.index] ?? 0) + (share[i] ?? 0);
+          outcomes[c.index] = failed(c.prepared, e.retry, e.code, e.message, calls[c.index] ?? 0);
+        });
+        continue;
+      }
+      const share = apportion(res.apiCalls, chunk.length);
+      const byId = new Map(res.graphs.map((g) => [g.graphId, g]));
+      chunk.forEach((c, i) => {
+        calls[c.index] = (calls[c.index] ?? 0) + (share[i] ?? 0);
+        const g = byId.get(c.graph.graphId);
+        if (!g) {
+          outcomes[c.index] = failed(
+            c.prepared,
+            'unknown_outcome',
+            'SALESFORCE_BAD_RESPONSE',
+            `composite/graph answered without graph ${c.graph.graphId}`,
+            calls[c.index] ?? 0,
+          );
+          return;
+        }
+        if (g.isSuccessful) {
+          outcomes[c.index] = delivered(c, g, calls[c.index] ?? 0);
+          return;
+        }
+        const f = failureOf(g);
+        if (isUnknownCustomer(c, f)) {
+          retryUnlinked.push(c);
+          return;
+        }
+        const retry = classifyErrorCode(f.code);
+        outcomes[c.index] = failed(
+          c.prepared,
+          retry,
+          retry === 'rate_limited' ? 'SALESFORCE_RATE_LIMITED' : `SALESFORCE_${f.code}`,
+          `${f.referenceId ? `${f.referenceId}: ` : ''}${f.code}: ${f.message}`,
+          calls[c.index] ?? 0,
+        );
+      });
+    }
+    return retryUnlinked;
+  };
+
+  const unknownCustomers = await send(planned);
+  if (unknownCustomers.length > 0) {
+    // The customer's bank customer number is not in Salesforce, so the Case upsert could not link
+    // Account/Contact and the whole graph rolled back. A second call is the only way to still make
+    // a case: the link is resolved by Salesforce inside the write, so the service cannot know in
+    // advance (checking first would cost a query on every handoff). All such graphs of the batch go
+    // in one more call, written without the link and with a note on the handoff record.
+    ctx.logger?.warn('customer external id not found; writing the case without the customer link', {
+      handoffIds: unknownCustomers.map((u) => u.prepared.handoffId),
+    });
+    const again = unknownCustomers
+      .map((u) => plan(u.prepared, u.index, false))
+      .filter((x): x is Planned => x !== undefined);
+    const stillUnknown = await send(again);
+    for (const s of stillUnknown) {
+      outcomes[s.index] = failed(
+        s.prepared,
+        'permanent',
+        'SALESFORCE_INVALID_FIELD',
+        'the case could not be written even without the customer link',
+        calls[s.index] ?? 0,
+      );
+    }
+  }
+
+  return outcomes.map(
+    (o, i) =>
+      o ??
+      failed(
+        batch[i] as PreparedHandoff,
+        'unknown_outcome',
+        'DELIVERY_INCOMPLETE',
+        'no outcome',
+        calls[i] ?? 0,
+      ),
+  );
+}
+
+export interface DeliveredRecord {
+  handoffId: string;
+  caseId: string;
+  caseNumber: string | null;
+  handoffRecordId: string;
+}
+
+/**
+ * What Salesforce already has for these handoffs, in ONE SOQL query (for the unknown-outcome path:
+ * the next attempt finds what was written instead of writing again). Handoffs not found are absent.
+ */
+export async function findDelivered(
+  handoffIds: string[],
+  client: SalesforceClient,
+  mapping: SalesforceMapping,
+): Promise<Map<string, DeliveredRecord>> {
+  const found = new Map<string, DeliveredRecord>();
+  if (handoffIds.length === 0) return found;
+  const H = mapping.handoff;
+  const caseRel = H.case.replace(/__c$/, '__r');
+  const list = handoffIds.map((id) => `'${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ');
+  const rows = await client.query<Record<string, unknown>>(
+    `SELECT Id, ${H.handoffId}, ${H.case}, ${caseRel}.CaseNumber FROM ${mapping.objects.handoff} WHERE ${H.handoffId} IN (${list})`,
+  );
+  for (const row of rows) {
+    const handoffId = String(row[H.handoffId]);
+    const rel = row[caseRel] as { CaseNumber?: unknown } | null | undefined;
+    found.set(handoffId, {
+      handoffId,
+      caseId: String(row[H.case]),
+      caseNumber: typeof rel?.CaseNumber === 'string' ? rel.CaseNumber : null,
+      handoffRecordId: String(row.Id),
+    });
+  }
+  return found;
+}

@@ -1,0 +1,27 @@
+export {
+  createSalesforceClient,
+  apiCallsOf,
+  type SalesforceClient,
+  type SalesforceClientConfig,
+  type SendGraphsResult,
+  type GraphResult,
+  type SubrequestResult,
+  type CallCounts,
+  type Logger,
+} from './client';
+export {
+  deliverHandoffs,
+  findDelivered,
+  chunkGraphs,
+  apportion,
+  type DeliveryContext,
+  type DeliveredRecord,
+} from './deliver';
+export {
+  SalesforceError,
+  isSalesforceError,
+  classifyErrorCode,
+  toSalesforceError,
+  firstSalesforceError,
+  type RetryClass,
+} from './errors';
