@@ -56,6 +56,8 @@ export interface OrgOptions {
   /** Two characters of every generated id after the key prefix. */
   instance?: string;
   orgName?: string;
+  /** Id of the Organization record (00D…), so it can match the org id the HTTP layer hands out. */
+  organizationId?: string;
 }
 
 /** Extra options of the data layer's write calls beyond `DmlOptions`. */
@@ -114,6 +116,7 @@ export class Org implements OrgApi {
   private readonly listeners = new Set<(c: RecordChange) => void>();
   private lastTime = 0;
   private readonly orgName: string;
+  private readonly fixedOrganizationId: string | undefined;
   private readonly instance: string;
   /** Built-in records, re-created by reset(). */
   organizationId = '';
@@ -133,6 +136,12 @@ export class Org implements OrgApi {
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
     this.now = options.now ?? (() => new Date());
     this.orgName = options.orgName ?? 'FSC Handoff Emulator';
+    if (options.organizationId !== undefined) {
+      const n = normalizeId(options.organizationId);
+      if (!n || keyPrefixOf(n) !== '00D')
+        throw new Error(`organizationId must be an 00D id: ${options.organizationId}`);
+      this.fixedOrganizationId = n;
+    }
     this.instance = options.instance ?? 'Dx';
     this.ids = new IdGenerator(this.instance);
     this.store = new Store(this.schema);
@@ -580,7 +589,13 @@ export class Org implements OrgApi {
   // -------------------------------------------------------------------------------------------------
   // Internals: insert / modify
 
-  private insert(o: ObjectDef, body: Body, system: boolean, _options?: WriteOptions): string {
+  private insert(
+    o: ObjectDef,
+    body: Body,
+    system: boolean,
+    _options?: WriteOptions,
+    forcedId?: string,
+  ): string {
     if (!o.createable && !system) throw this.typeNotAllowed(o, 'inserted');
     if (!system && Object.keys(body ?? {}).some((k) => k.toLowerCase() === 'id')) {
       throw sfError(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
@@ -615,7 +630,7 @@ export class Org implements OrgApi {
     this.checkReferences(o, rec, values.keys());
     this.objectRules(o, rec, null, system);
 
-    const id = this.ids.next(o.keyPrefix);
+    const id = forcedId ?? this.ids.next(o.keyPrefix);
     rec.Id = id;
     const ts = this.timestamp();
     rec.IsDeleted = false;
@@ -1129,6 +1144,8 @@ export class Org implements OrgApi {
           TimeZoneSidKey: 'GMT',
         },
         true,
+        undefined,
+        this.fixedOrganizationId,
       );
       const profileId = this.insert(profileObj, { Name: 'System Administrator' }, true);
       const userRec = this.blankRecord(userObj);

@@ -155,9 +155,11 @@ class QueryRunner {
     const leafByObject = new Map<string, FieldDef>();
     for (const obj of current) {
       const f = this.ctx.schema.field(obj.name, leafName);
-      if (!f) throw noSuchColumnOnEntity(leafName, current.length === 1 ? obj.name : 'Name');
-      leafByObject.set(obj.name, f);
+      if (f) leafByObject.set(obj.name, f);
+      // A single target must have the field; a polymorphic one (Owner → User/Group) needs it on one of them.
+      else if (current.length === 1) throw noSuchColumnOnEntity(leafName, obj.name);
     }
+    if (leafByObject.size === 0) throw noSuchColumnOnEntity(leafName, 'Name');
     const leaf = leafByObject.values().next().value as FieldDef;
     return { rels, leaf, leafByObject, text };
   }
@@ -175,8 +177,8 @@ class QueryRunner {
       sobject = parent.sobject;
     }
     if (!rec) return null;
-    const leaf = sobject ? (path.leafByObject.get(sobject) ?? path.leaf) : path.leaf;
-    return rec[leaf.name] ?? null;
+    const leaf = sobject ? path.leafByObject.get(sobject) : path.leaf;
+    return leaf ? (rec[leaf.name] ?? null) : null;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -253,8 +255,8 @@ class QueryRunner {
       rec = parent.record;
       sobject = parent.sobject;
     }
-    const leaf = sobject ? (path.leafByObject.get(sobject) ?? path.leaf) : path.leaf;
-    target[leaf.name] = structuredClone(rec?.[leaf.name] ?? null);
+    const leaf = sobject ? path.leafByObject.get(sobject) : path.leaf;
+    target[(leaf ?? path.leaf).name] = leaf ? structuredClone(rec?.[leaf.name] ?? null) : null;
   }
 
   private subquery(row: Row, item: Extract<SelectItem, { kind: 'sub' }>): QueryResult | null {

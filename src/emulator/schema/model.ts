@@ -71,6 +71,7 @@ export class Schema {
   private readonly byName = new Map<string, ObjectDef>();
   private readonly byPrefix = new Map<string, ObjectDef>();
   private readonly fieldIndex = new Map<string, Map<string, FieldDef>>();
+  private readonly childCache = new Map<string, { child: ObjectDef; field: FieldDef }[]>();
 
   constructor(objects: ObjectDef[]) {
     for (const o of objects) {
@@ -123,6 +124,9 @@ export class Schema {
     const out: { child: ObjectDef; field: FieldDef }[] = [];
     const target = this.object(objectName)?.name;
     if (!target) return out;
+    const cached = this.childCache.get(target);
+    if (cached) return cached;
+    this.childCache.set(target, out);
     for (const child of this.byName.values()) {
       for (const f of child.fields) {
         if (f.type === 'reference' && f.referenceTo.includes(target)) out.push({ child, field: f });

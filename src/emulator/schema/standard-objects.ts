@@ -3,10 +3,12 @@
  * lengths, properties and standard picklist values are facts; labels follow the org's English UI).
  *
  * Key prefixes: 001 Account, 003 Contact, 500 Case, 005 User, 00D Organization (recorded global describe);
- * 00G Group (Omni queue ids, platform reference); 0JR PendingServiceRouting (recorded query response in
- * public code); 0C5 Skill, 0N9 ServiceChannel, 0Hn ServiceResource (ids in public Salesforce code);
- * 012 RecordType (the master record type id 012000000000000AAA). Prefixes marked UNCONFIRMED below are
- * plausible and unused but could not be confirmed in a public source.
+ * 00G Group and 011 GroupMember (recorded REST responses in public code); 0JR PendingServiceRouting
+ * (recorded query response in public code); 0C5 Skill, 0N9 ServiceChannel, 0Hn ServiceResource (ids in
+ * public Salesforce code samples); 012 RecordType (the master record type id 012000000000000AAA);
+ * 00e Profile. Prefixes marked UNCONFIRMED below are plausible and unused but could not be confirmed in a
+ * Salesforce document or a recorded response (0Bz AgentWork and 0N5 ServicePresenceStatus appear only in
+ * third-party mock code).
  */
 import type { ObjectDef, FieldDef } from './model';
 import {
@@ -411,6 +413,7 @@ function groupMember(): ObjectDef {
 }
 
 function queueSobject(): ObjectDef {
+  // Key prefix 03g: UNCONFIRMED.
   return obj(
     'QueueSobject',
     'Queue Sobject',
@@ -491,7 +494,7 @@ function serviceResource(): ObjectDef {
 }
 
 function serviceResourceSkill(): ObjectDef {
-  // Key prefix 0Sm: UNCONFIRMED.
+  // Key prefix 0Sm: UNCONFIRMED (third-party mock code uses 0C6).
   return obj('ServiceResourceSkill', 'Service Resource Skill', 'Service Resource Skills', '0Sm', [
     autoNumber('SkillNumber', 'Skill Number', 'SRS-{0000}'),
     ref(
@@ -514,6 +517,7 @@ function serviceResourceSkill(): ObjectDef {
 }
 
 function servicePresenceStatus(): ObjectDef {
+  // Key prefix 0N5: UNCONFIRMED (third-party mock code uses it).
   return obj('ServicePresenceStatus', 'Presence Status', 'Presence Statuses', '0N5', [
     str('DeveloperName', 'Developer Name', 80, { ...REQ, unique: true }),
     str('MasterLabel', 'Label', 80, REQ),
@@ -598,7 +602,7 @@ export const AGENT_WORK_STATUSES = [
 ];
 
 function agentWork(): ObjectDef {
-  // Key prefix 0Bz: UNCONFIRMED. None of its fields can be updated.
+  // Key prefix 0Bz: UNCONFIRMED (third-party mock code uses it). None of its fields can be updated.
   const C = { ...CREATE_ONLY };
   return obj(
     'AgentWork',

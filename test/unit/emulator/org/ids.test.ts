@@ -16,6 +16,11 @@ describe('Salesforce id checksum', () => {
     ['a0RE000000IJmcN', 'a0RE000000IJmcNMAT'],
     ['001R00000066cnd', '001R00000066cndIAA'],
     ['00190000001pPvH', '00190000001pPvHAAU'],
+    // Ids from recorded REST responses in public code (GroupMember, Group, PendingServiceRouting, User).
+    ['011Dn000000ELhw', '011Dn000000ELhwIAG'],
+    ['00GDn000000KWE5', '00GDn000000KWE5MAO'],
+    ['0JR5i000001OXSg', '0JR5i000001OXSgGAO'],
+    ['0055i000001MDJ7', '0055i000001MDJ7AAO'],
     ['aaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaAAA'],
     ['AbCdEfGhIjKlMnO', 'AbCdEfGhIjKlMnOVKV'],
     ['aBcDEfgHIJKLMNO', 'aBcDEfgHIJKLMNO025'],

@@ -330,3 +330,35 @@ describe('SOQL: errors', () => {
     ).toBe(0);
   });
 });
+
+describe('SOQL: polymorphic relationships', () => {
+  it('reads Owner fields from a User or a queue, null where the owner type lacks the field', () => {
+    const { org } = makeOrg();
+    const queue = org.create('Group', {
+      Name: 'Handoff General',
+      DeveloperName: 'Handoff_General',
+      Type: 'Queue',
+    }).id;
+    org.create('QueueSobject', { QueueId: queue, SobjectType: 'Case' });
+    org.create('Case', { Subject: 'queued', OwnerId: queue });
+    org.create('Case', { Subject: 'mine' });
+    const r = org.query(
+      'SELECT Subject, Owner.Name, Owner.DeveloperName, Owner.Email FROM Case ORDER BY Subject',
+    );
+    expect(r.records[0]).toMatchObject({
+      Subject: 'mine',
+      Owner: { attributes: { type: 'User' }, Name: 'Integration User', DeveloperName: null },
+    });
+    expect(r.records[1]).toMatchObject({
+      Subject: 'queued',
+      Owner: {
+        attributes: { type: 'Group' },
+        Name: 'Handoff General',
+        DeveloperName: 'Handoff_General',
+        Email: null,
+      },
+    });
+    expect(org.query("SELECT Id FROM Case WHERE Owner.DeveloperName = 'Handoff_General'").totalSize).toBe(1);
+    expect(item(sfErr(() => org.query('SELECT Owner.Nope FROM Case'))).errorCode).toBe('INVALID_FIELD');
+  });
+});

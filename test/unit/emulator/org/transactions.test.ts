@@ -139,3 +139,25 @@ describe('list, reset, snapshot and restore', () => {
     );
   });
 });
+
+describe('built-in records', () => {
+  it('has an Organization, a running user and the business and person account record types', () => {
+    const { org } = makeOrg({ organizationId: '00DDx0000000001' });
+    expect(org.organizationId).toBe('00DDx0000000001MAA');
+    expect(org.query('SELECT Id, Name FROM Organization').records[0]).toMatchObject({
+      Id: '00DDx0000000001MAA',
+    });
+    expect(org.retrieve('User', org.runningUserId)).toMatchObject({
+      Name: 'Integration User',
+      IsActive: true,
+    });
+    const rts = org.query(
+      "SELECT DeveloperName, IsPersonType FROM RecordType WHERE SobjectType = 'Account' ORDER BY DeveloperName",
+    );
+    expect(rts.records.map((r) => [r.DeveloperName, r.IsPersonType])).toEqual([
+      ['Business_Account', false],
+      ['PersonAccount', true],
+    ]);
+    expect(() => makeOrg({ organizationId: '001Dx0000000001' })).toThrow(/00D/);
+  });
+});
