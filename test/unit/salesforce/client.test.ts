@@ -1,0 +1,187 @@
+/**
+ * The client against a tiny local HTTP stand-in (not the emulator): what the JWT assertion carries,
+ * the headers of the graph call, and that an expired session is re-minted once and only once.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { createSalesforceClient, type Logger } from '../../../src/salesforce';
+
+const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+interface Seen {
+  tokenForms: URLSearchParams[];
+  data: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
+}
+
+let server: http.Server;
+let base: string;
+let seen: Seen;
+/** Answers for data requests, in order; the last one repeats. */
+let answers: { status: number; body: unknown }[];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (req.url === '/services/oauth2/token') {
+        seen.tokenForms.push(new URLSearchParams(body));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            access_token: `token-${seen.tokenForms.length}`,
+            instance_url: base,
+            id: `${base}/id/00D000000000001AAA/005000000000001AAA`,
+            token_type: 'Bearer',
+          }),
+        );
+        return;
+      }
+      seen.data.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const a = answers[Math.min(seen.data.length - 1, answers.length - 1)] ?? { status: 500, body: [] };
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(a.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  seen = { tokenForms: [], data: [] };
+  answers = [{ status: 200, body: { done: true, totalSize: 0, records: [] } }];
+});
+
+const EXPIRED = {
+  status: 401,
+  body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+};
+
+function jwtClient() {
+  return createSalesforceClient(
+    {
+      loginUrl: base,
+      audience: 'https://login.salesforce.com',
+      clientId: 'CID',
+      username: 'int@bank.example',
+      privateKey: pem,
+    },
+    silent,
+  );
+}
+
+describe('JWT bearer login', () => {
+  it('signs RS256 with iss, sub, aud and exp in seconds a few minutes ahead', async () => {
+    const client = jwtClient();
+    await client.login();
+    const form = seen.tokenForms[0];
+    expect(form?.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    expect(form?.has('client_secret')).toBe(false);
+    const assertion = form?.get('assertion') ?? '';
+    expect(decodeProtectedHeader(assertion).alg).toBe('RS256');
+    const claims = decodeJwt(assertion);
+    expect(claims).toMatchObject({
+      iss: 'CID',
+      sub: 'int@bank.example',
+      aud: 'https://login.salesforce.com',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    expect(claims.exp).toBeGreaterThan(now + 60);
+    expect(claims.exp).toBeLessThanOrEqual(now + 300);
+  });
+
+  it('concurrent callers share one login', async () => {
+    const client = jwtClient();
+    await Promise.all([client.query('SELECT Id FROM Case'), client.query('SELECT Id FROM Case')]);
+    expect(seen.tokenForms).toHaveLength(1);
+    expect(client.calls()).toEqual({ api: 2, token: 1 });
+  });
+});
+
+describe('client credentials', () => {
+  it('posts client id and secret', async () => {
+    const client = createSalesforceClient(
+      { loginUrl: base, clientId: 'CID', clientSecret: 'S3CRET' },
+      silent,
+    );
+    await client.login();
+    expect(seen.tokenForms[0]?.get('grant_type')).toBe('client_credentials');
+    expect(seen.tokenForms[0]?.get('client_id')).toBe('CID');
+    expect(seen.tokenForms[0]?.get('client_secret')).toBe('S3CRET');
+  });
+  it('refuses a config with neither key nor secret', () => {
+    expect(() => createSalesforceClient({ loginUrl: base, clientId: 'CID' }, silent)).toThrow(
+      /private key|secret/,
+    );
+  });
+});
+
+describe('session expiry', () => {
+  it('re-mints once on INVALID_SESSION_ID and re-sends with the new token', async () => {
+    const client = jwtClient();
+    await client.login();
+    answers = [EXPIRED, { status: 200, body: { done: true, totalSize: 0, records: [] } }];
+    await client.query('SELECT Id FROM Case');
+    expect(seen.tokenForms).toHaveLength(2);
+    expect(seen.data.map((d) => d.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(client.calls()).toEqual({ api: 2, token: 2 });
+  });
+
+  it('does not loop: refused again after the re-mint is a transient auth failure', async () => {
+    const client = jwtClient();
+    await client.login();
+    answers = [EXPIRED];
+    await expect(client.query('SELECT Id FROM Case')).rejects.toMatchObject({
+      code: 'SALESFORCE_AUTH_FAILED',
+      retry: 'transient',
+    });
+    expect(seen.tokenForms).toHaveLength(2);
+    expect(seen.data).toHaveLength(2);
+  });
+});
+
+describe('sendGraphs', () => {
+  it('POSTs composite/graph on the configured version with Sforce-Auto-Assign: FALSE', async () => {
+    const client = jwtClient();
+    answers = [
+      {
+        status: 200,
+        body: { graphs: [{ graphId: 'g0', isSuccessful: true, graphResponse: { compositeResponse: [] } }] },
+      },
+    ];
+    const res = await client.sendGraphs([
+      {
+        graphId: 'g0',
+        compositeRequest: [
+          { method: 'POST', url: '/services/data/v63.0/sobjects/Case', referenceId: 'c', body: {} },
+        ],
+      },
+    ]);
+    expect(res).toEqual({
+      graphs: [{ graphId: 'g0', isSuccessful: true, compositeResponse: [] }],
+      apiCalls: 1,
+    });
+    expect(seen.data[0]).toMatchObject({ method: 'POST', url: '/services/data/v63.0/composite/graph' });
+    expect(seen.data[0]?.headers['sforce-auto-assign']).toBe('FALSE');
+    expect(JSON.parse(seen.data[0]?.body ?? '{}').graphs[0].graphId).toBe('g0');
+  });
+
+  it('maps an API error to a classified, counted SalesforceError', async () => {
+    const client = jwtClient();
+    answers = [
+      {
+        status: 403,
+        body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
+      },
+    ];
+    await expect(client.sendGraphs([])).rejects.toMatchObject({ retry: 'rate_limited', apiCalls: 1 });
+  });
+});

@@ -1,0 +1,321 @@
+import type { CompositeGraph } from '../../../src/plan';
+import { defaultMapping, REF } from '../../../src/plan';
+import {
+  apportion,
+  chunkGraphs,
+  classifyErrorCode,
+  deliverHandoffs,
+  findDelivered,
+  SalesforceError,
+  toSalesforceError,
+  type GraphResult,
+  type SalesforceClient,
+  type SendGraphsResult,
+} from '../../../src/salesforce';
+import { handoff } from '../../support/handoff-factory';
+import { IDS, prepared } from '../plan/prepared-fixture';
+
+const mapping = defaultMapping();
+
+type Responder = (graph: CompositeGraph, call: number) => GraphResult;
+
+/** A client whose composite graph answers come from `respond`; records what was sent. */
+function fakeClient(respond: Responder, opts: { throwOn?: number; error?: unknown; rows?: unknown[] } = {}) {
+  const sent: CompositeGraph[][] = [];
+  const queries: string[] = [];
+  const client: SalesforceClient = {
+    apiVersion: '63.0',
+    login: () => Promise.resolve(),
+    sendGraphs: (graphs): Promise<SendGraphsResult> => {
+      sent.push(graphs);
+      const call = sent.length;
+      if (opts.throwOn === call) return Promise.reject(Object.assign(opts.error as object, { apiCalls: 1 }));
+      return Promise.resolve({ graphs: graphs.map((g) => respond(g, call)), apiCalls: 1 });
+    },
+    query: <T>(soql: string) => {
+      queries.push(soql);
+      return Promise.resolve((opts.rows ?? []) as T[]);
+    },
+    resolveIds: () => Promise.resolve(IDS),
+    calls: () => ({ api: sent.length, token: 0 }),
+    connection: () => {
+      throw new Error('not used');
+    },
+  };
+  return { client, sent, queries };
+}
+
+function ok(g: CompositeGraph, n: number): GraphResult {
+  return {
+    graphId: g.graphId,
+    isSuccessful: true,
+    compositeResponse: g.compositeRequest.map((node) => ({
+      referenceId: node.referenceId,
+      httpStatusCode: node.method === 'POST' ? 201 : 200,
+      body:
+        node.referenceId === REF.caseRead
+          ? { Id: `500C${n}`, CaseNumber: `0000100${n}` }
+          : node.referenceId === REF.case
+            ? { id: `500C${n}`, success: true, created: true }
+            : { id: `a00${node.referenceId}${n}`, success: true },
+    })),
+  };
+}
+
+function fail(g: CompositeGraph, ref: string, errorCode: string, message: string): GraphResult {
+  return {
+    graphId: g.graphId,
+    isSuccessful: false,
+    compositeResponse: g.compositeRequest.map((node) =>
+      node.referenceId === ref
+        ? { referenceId: ref, httpStatusCode: 400, body: [{ errorCode, message }] }
+        : {
+            referenceId: node.referenceId,
+            httpStatusCode: 400,
+            body: [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back' }],
+          },
+    ),
+  };
+}
+
+describe('classification', () => {
+  it.each([
+    ['UNABLE_TO_LOCK_ROW', 'transient'],
+    ['REQUEST_LIMIT_EXCEEDED', 'rate_limited'],
+    ['REQUIRED_FIELD_MISSING', 'permanent'],
+    ['STRING_TOO_LONG', 'permanent'],
+    ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'permanent'],
+    ['INVALID_FIELD', 'permanent'],
+    ['ERROR_HTTP_503', 'transient'],
+    ['ERROR_HTTP_504', 'unknown_outcome'],
+    ['PROCESSING_HALTED', 'transient'],
+  ])('%s → %s', (code, retry) => {
+    expect(classifyErrorCode(code)).toBe(retry);
+  });
+
+  it('network errors: before sending is transient, after sending a write is unknown', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), {
+      name: 'FetchError',
+      code: 'ECONNREFUSED',
+    });
+    const reset = Object.assign(new Error('socket reset'), { name: 'FetchError', code: 'ECONNRESET' });
+    const timeout = Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+    expect(toSalesforceError(refused, true).retry).toBe('transient');
+    expect(toSalesforceError(reset, true).retry).toBe('unknown_outcome');
+    expect(toSalesforceError(reset, false).retry).toBe('transient');
+    expect(toSalesforceError(timeout, true)).toMatchObject({
+      retry: 'unknown_outcome',
+      code: 'SALESFORCE_TIMEOUT',
+    });
+  });
+
+  it('jsforce HttpApiError (errorCode) and a refused re-login', () => {
+    const limit = Object.assign(new Error('TotalRequests Limit exceeded.'), {
+      errorCode: 'REQUEST_LIMIT_EXCEEDED',
+    });
+    expect(toSalesforceError(limit, true)).toMatchObject({
+      retry: 'rate_limited',
+      code: 'SALESFORCE_RATE_LIMITED',
+    });
+    const refresh = new Error(
+      'Unable to refresh session due to: the session was refused again right after re-login',
+    );
+    expect(toSalesforceError(refresh, true)).toMatchObject({
+      retry: 'transient',
+      code: 'SALESFORCE_AUTH_FAILED',
+    });
+  });
+
+  it('scrubs echoed values from messages', () => {
+    const tooLong = Object.assign(
+      new Error('Subject: data value too large: card 4111111111111111 declined (max length=255)'),
+      { errorCode: 'STRING_TOO_LONG' },
+    );
+    const e = toSalesforceError(tooLong, true);
+    expect(e).toBeInstanceOf(SalesforceError);
+    expect(e.message).not.toContain('4111');
+    expect(e.message).toContain('Subject: data value too large: [value removed]');
+  });
+});
+
+describe('apportion and chunking', () => {
+  it('apportions whole calls that add up', () => {
+    expect(apportion(1, 3)).toEqual([1, 0, 0]);
+    expect(apportion(2, 2)).toEqual([1, 1]);
+    expect(apportion(5, 2)).toEqual([3, 2]);
+    expect(apportion(1, 0)).toEqual([]);
+  });
+
+  const graph = (id: string, nodes: number, object = 'Case'): { graph: CompositeGraph } => ({
+    graph: {
+      graphId: id,
+      compositeRequest: Array.from({ length: nodes }, (_, i) => ({
+        method: 'POST' as const,
+        url: `/services/data/v63.0/sobjects/${object}`,
+        referenceId: `n${i}`,
+      })),
+    },
+  });
+
+  it('keeps everything in one payload when within limits', () => {
+    expect(chunkGraphs(Array.from({ length: 75 }, (_, i) => graph(`g${i}`, 6)))).toHaveLength(1);
+  });
+  it('splits over 75 graphs, over 500 nodes, over 15 node types', () => {
+    expect(chunkGraphs(Array.from({ length: 76 }, (_, i) => graph(`g${i}`, 1))).map((c) => c.length)).toEqual(
+      [75, 1],
+    );
+    expect(
+      chunkGraphs(Array.from({ length: 3 }, (_, i) => graph(`g${i}`, 200))).map((c) => c.length),
+    ).toEqual([2, 1]);
+    expect(
+      chunkGraphs(Array.from({ length: 16 }, (_, i) => graph(`g${i}`, 1, `Obj${i}__c`))).map((c) => c.length),
+    ).toEqual([15, 1]);
+  });
+});
+
+describe('deliverHandoffs', () => {
+  it('sends the whole batch in one call, outcomes in order', async () => {
+    const batch = [prepared(), prepared(), prepared()];
+    const { client, sent } = fakeClient(ok);
+    const out = await deliverHandoffs(batch, client, { mapping });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.map((g) => g.graphId)).toEqual(['g0', 'g1', 'g2']);
+    expect(out.map((o) => o.handoffId)).toEqual(batch.map((b) => b.handoffId));
+    expect(out[0]).toMatchObject({
+      kind: 'delivered',
+      caseId: '500C1',
+      caseNumber: '00001001',
+      handoffRecordId: 'a00handoff1',
+      enrichedExistingCase: false,
+    });
+    expect(out.map((o) => o.salesforceApiCalls)).toEqual([1, 0, 0]);
+  });
+
+  it('one failing graph fails alone, classified and scrubbed', async () => {
+    const batch = [prepared(), prepared()];
+    const { client } = fakeClient((g, n) =>
+      g.graphId === 'g1'
+        ? fail(
+            g,
+            'handoff',
+            'STRING_TOO_LONG',
+            'Bot Name: data value too large: Amelia 4111111111111111 (max length=80)',
+          )
+        : ok(g, n),
+    );
+    const out = await deliverHandoffs(batch, client, { mapping });
+    expect(out[0]?.kind).toBe('delivered');
+    expect(out[1]).toMatchObject({ kind: 'failed', retry: 'permanent', code: 'SALESFORCE_STRING_TOO_LONG' });
+    const message = out[1]?.kind === 'failed' ? out[1].message : '';
+    expect(message).not.toContain('Amelia');
+    expect(message).not.toContain('4111');
+  });
+
+  it('a lock error is transient, a halted graph is transient', async () => {
+    const { client } = fakeClient((g) =>
+      g.graphId === 'g0'
+        ? fail(g, 'case', 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access')
+        : fail(g, '', '', ''),
+    );
+    const out = await deliverHandoffs([prepared(), prepared()], client, { mapping });
+    expect(out[0]).toMatchObject({
+      kind: 'failed',
+      retry: 'transient',
+      code: 'SALESFORCE_UNABLE_TO_LOCK_ROW',
+    });
+    expect(out[1]).toMatchObject({
+      kind: 'failed',
+      retry: 'transient',
+      code: 'SALESFORCE_PROCESSING_HALTED',
+    });
+  });
+
+  it('unknown customer: one more call without the link, for that handoff only', async () => {
+    const batch = [prepared(), prepared()];
+    const { client, sent } = fakeClient((g, n) => {
+      const linked = JSON.stringify(g.compositeRequest[0]?.body).includes('Bank_Customer_Id__c');
+      return n === 1 && g.graphId === 'g1' && linked
+        ? fail(
+            g,
+            'case',
+            'INVALID_FIELD',
+            'Foreign key external ID: CUST-100234 not found for field Bank_Customer_Id__c in entity Account',
+          )
+        : ok(g, n);
+    });
+    const out = await deliverHandoffs(batch, client, { mapping });
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toHaveLength(1);
+    expect(sent[1]?.[0]?.compositeRequest[0]?.body).not.toHaveProperty('Account');
+    expect(out[1]).toMatchObject({ kind: 'delivered', caseId: '500C2', salesforceApiCalls: 1 });
+    expect(out[0]).toMatchObject({ kind: 'delivered', salesforceApiCalls: 1 });
+  });
+
+  it('the whole call failing: every handoff gets the classification', async () => {
+    const reset = Object.assign(new Error('socket hang up'), { name: 'FetchError', code: 'ECONNRESET' });
+    const { client } = fakeClient(ok, { throwOn: 1, error: reset });
+    const out = await deliverHandoffs([prepared(), prepared()], client, { mapping });
+    expect(out.map((o) => o.kind === 'failed' && o.retry)).toEqual(['unknown_outcome', 'unknown_outcome']);
+    expect(out.reduce((n, o) => n + o.salesforceApiCalls, 0)).toBe(1);
+  });
+
+  it('a handoff that cannot be planned fails alone without a call', async () => {
+    const bad = prepared(handoff(), {
+      mode: 'skills_based',
+      skills: [{ developerName: 'Astrology', level: 1, additional: false }],
+      priority: 1,
+      casePriority: 'High',
+      urgency: 'high',
+      queue: null,
+      reasons: [],
+    });
+    const { client, sent } = fakeClient(ok);
+    const out = await deliverHandoffs([bad, prepared()], client, { mapping });
+    expect(out[0]).toMatchObject({
+      kind: 'failed',
+      retry: 'permanent',
+      code: 'SALESFORCE_CONFIGURATION',
+      salesforceApiCalls: 0,
+    });
+    expect(out[1]?.kind).toBe('delivered');
+    expect(sent[0]).toHaveLength(1);
+  });
+
+  it('enrichment: the case id is the existing one', async () => {
+    const p = prepared(handoff({ operational: { existingCaseId: '500000000000009AAA' } }));
+    const { client } = fakeClient((g, n) => {
+      const r = ok(g, n);
+      // A PATCH by id answers 204 without a body.
+      r.compositeResponse[0] = { referenceId: 'case', httpStatusCode: 204, body: null };
+      return r;
+    });
+    const [o] = await deliverHandoffs([p], client, { mapping });
+    expect(o).toMatchObject({ kind: 'delivered', caseId: '500000000000009AAA', enrichedExistingCase: true });
+  });
+
+  it('empty batch: no call', async () => {
+    const { client, sent } = fakeClient(ok);
+    expect(await deliverHandoffs([], client, { mapping })).toEqual([]);
+    expect(sent).toHaveLength(0);
+  });
+});
+
+describe('findDelivered', () => {
+  it('one query by Handoff_Id__c IN (…), mapped to case id and number', async () => {
+    const { client, queries } = fakeClient(ok, {
+      rows: [{ Id: 'a01X', Handoff_Id__c: 'ho-1', Case__c: '500X', Case__r: { CaseNumber: '00001234' } }],
+    });
+    const found = await findDelivered(['ho-1', "ho-'2"], client, mapping);
+    expect(queries).toEqual([
+      "SELECT Id, Handoff_Id__c, Case__c, Case__r.CaseNumber FROM Bot_Handoff__c WHERE Handoff_Id__c IN ('ho-1', 'ho-\\'2')",
+    ]);
+    expect(found.get('ho-1')).toEqual({
+      handoffId: 'ho-1',
+      caseId: '500X',
+      caseNumber: '00001234',
+      handoffRecordId: 'a01X',
+    });
+    expect(await findDelivered([], client, mapping)).toEqual(new Map());
+    expect(queries).toHaveLength(1);
+  });
+});
