@@ -20,7 +20,7 @@ const mapping = defaultMapping();
 type Responder = (graph: CompositeGraph, call: number) => GraphResult;
 
 /** A client whose composite graph answers come from `respond`; records what was sent. */
-function fakeClient(respond: Responder, opts: { throwOn?: number; error?: unknown; rows?: unknown[] } = {}) {
+function fakeClient(respond: Responder, opts: { throwOn?: number; error?: Error; rows?: unknown[] } = {}) {
   const sent: CompositeGraph[][] = [];
   const queries: string[] = [];
   const client: SalesforceClient = {
@@ -29,7 +29,8 @@ function fakeClient(respond: Responder, opts: { throwOn?: number; error?: unknow
     sendGraphs: (graphs): Promise<SendGraphsResult> => {
       sent.push(graphs);
       const call = sent.length;
-      if (opts.throwOn === call) return Promise.reject(Object.assign(opts.error as object, { apiCalls: 1 }));
+      if (opts.throwOn === call)
+        return Promise.reject(Object.assign(opts.error ?? new Error('no error'), { apiCalls: 1 }));
       return Promise.resolve({ graphs: graphs.map((g) => respond(g, call)), apiCalls: 1 });
     },
     query: <T>(soql: string) => {
