@@ -134,7 +134,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     options.stateFile && existsSync(options.stateFile)
       ? (JSON.parse(readFileSync(options.stateFile, 'utf8')) as SavedState)
       : undefined;
-  const orgId = saved?.orgId ?? options.orgId ?? randomSfId('00D');
+  const builtInOrgId = (org as { organizationId?: unknown }).organizationId;
+  const orgId =
+    saved?.orgId ??
+    options.orgId ??
+    (typeof builtInOrgId === 'string' && builtInOrgId !== '' ? builtInOrgId : randomSfId('00D'));
   const versions = options.apiVersions ?? [...DEFAULT_API_VERSIONS];
   const sessions = new SessionStore(orgId, options.sessionIdleMs ?? 2 * 60 * 60 * 1000, now);
   const usage = new ApiUsage(options.dailyApiLimit ?? 100_000);
