@@ -114,6 +114,7 @@ export class Org implements OrgApi {
   private readonly ids: IdGenerator;
   private readonly now: () => Date;
   private readonly listeners = new Set<(c: RecordChange) => void>();
+  private readonly hashes = new Map<string, number>();
   private lastTime = 0;
   private readonly orgName: string;
   private readonly fixedOrganizationId: string | undefined;
@@ -356,6 +357,7 @@ export class Org implements OrgApi {
       {
         schema: this.schema,
         rows: (sobject, includeDeleted) => this.rows(sobject, includeDeleted),
+        candidates: (sobject, field, value) => this.candidates(sobject, field, value),
         get: (id) => this.getAny(id),
         now: () => this.now(),
       },
@@ -462,16 +464,39 @@ export class Org implements OrgApi {
 
   /** Records in an order that is deliberately not insertion order (hash of the id). */
   private unorderedRecords(sobject: string): SObjectRecord[] {
-    return [...this.store.table(sobject).values()].sort(
-      (a, b) => fnv1a(a.Id) - fnv1a(b.Id) || (a.Id < b.Id ? -1 : 1),
-    );
+    return this.hashOrder([...this.store.table(sobject).values()]);
+  }
+
+  /** Sorts records by a hash of their id: a stable order that is not insertion order. */
+  private hashOrder(records: SObjectRecord[]): SObjectRecord[] {
+    const h = (id: string): number => {
+      let v = this.hashes.get(id);
+      if (v === undefined) {
+        v = fnv1a(id);
+        this.hashes.set(id, v);
+      }
+      return v;
+    };
+    return records.sort((a, b) => h(a.Id) - h(b.Id) || (a.Id < b.Id ? -1 : 1));
   }
 
   private rows(sobject: string, includeDeleted: boolean): SObjectRecord[] {
-    const live = this.unorderedRecords(sobject);
-    if (!includeDeleted) return live;
+    const live = [...this.store.table(sobject).values()];
+    if (!includeDeleted) return this.hashOrder(live);
     const dead = [...this.store.deleted.values()].filter((d) => d.sobject === sobject).map((d) => d.record);
-    return [...live, ...dead].sort((a, b) => fnv1a(a.Id) - fnv1a(b.Id));
+    return this.hashOrder([...live, ...dead]);
+  }
+
+  /** Live records whose Id or indexed field equals `value`, or undefined when the field is not indexed. */
+  private candidates(sobject: string, field: string, value: unknown): SObjectRecord[] | undefined {
+    const t = this.store.table(sobject);
+    if (field === 'Id') {
+      const r = typeof value === 'string' ? t.get(value) : undefined;
+      return r ? [r] : [];
+    }
+    const ids = this.store.indexedLookup(sobject, field, value);
+    if (ids === undefined) return undefined;
+    return this.hashOrder(ids.map((id) => t.get(id)).filter((r): r is SObjectRecord => r !== undefined));
   }
 
   private withoutKey(body: Body, key: string): Body {

@@ -26,6 +26,11 @@ import { isValidDate, parseDateTime } from './values';
 export interface QueryContext {
   schema: Schema;
   rows(sobject: string, includeDeleted: boolean): SObjectRecord[];
+  /**
+   * Optional fast path: live records whose Id or indexed field equals `value` (same order rules as
+   * `rows`), or undefined when the field is not indexed.
+   */
+  candidates?(sobject: string, field: string, value: unknown): SObjectRecord[] | undefined;
   get(id: string): { sobject: string; record: SObjectRecord } | undefined;
   now(): Date;
 }
@@ -98,7 +103,7 @@ class QueryRunner {
       throw sfError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
     }
     const where = q.where ? this.compileWhere(o, q.where) : undefined;
-    let rows = this.ctx.rows(o.name, this.options.includeDeleted);
+    let rows = (q.where && this.narrow(o, q.where)) ?? this.ctx.rows(o.name, this.options.includeDeleted);
     if (where) rows = rows.filter((r) => evaluate(where, r));
 
     const fields = q.fields ?? [];
@@ -123,6 +128,39 @@ class QueryRunner {
     const shape = this.compileSelect(o, fields);
     const records = rows.map((r) => this.shapeRecord(o, r, shape));
     return { totalSize: records.length, done: true, records };
+  }
+
+  /**
+   * When the WHERE clause is a plain conjunction containing `Field = 'value'` on Id or an indexed field,
+   * the records that can match, from the index (the full WHERE is still applied to them).
+   */
+  private narrow(o: ObjectDef, where: WhereClause): SObjectRecord[] | undefined {
+    if (this.options.includeDeleted || !this.ctx.candidates) return undefined;
+    type Loose = { left: Record<string, unknown> | null; operator?: string; right?: Loose };
+    const conds: Record<string, unknown>[] = [];
+    for (let n: Loose | undefined = where as unknown as Loose; n; n = n.right) {
+      if (!n.left || (n.right && n.operator !== 'AND')) return undefined;
+      if (n.left.openParen || n.left.closeParen) return undefined;
+      conds.push(n.left);
+    }
+    for (const c of conds) {
+      if (
+        c.operator !== '=' ||
+        c.literalType !== 'STRING' ||
+        typeof c.field !== 'string' ||
+        c.field.includes('.')
+      ) {
+        continue;
+      }
+      const f = this.ctx.schema.field(o.name, c.field);
+      if (!f || typeof c.value !== 'string') continue;
+      let value: unknown = unquote(c.value);
+      if (f.type === 'id' || f.type === 'reference') value = normalizeId(value);
+      if (value === null) continue;
+      const found = this.ctx.candidates(o.name, f.name, value);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   // ------------------------------------------------------------------------------------------------

@@ -73,6 +73,15 @@ export class Store {
     return [...(idx.get(k) ?? [])];
   }
 
+  /** Like lookup, but only for indexed fields (undefined otherwise): never scans. */
+  indexedLookup(sobject: string, field: string, value: unknown): string[] | undefined {
+    const idx = this.indexes.get(`${sobject}.${field}`);
+    const def = this.indexed.get(sobject)?.find((x) => x.field === field);
+    if (!idx || !def) return undefined;
+    const k = normKey(value, def.caseSensitive);
+    return k === null ? [] : [...(idx.get(k) ?? [])];
+  }
+
   private indexRecord(sobject: string, rec: SObjectRecord, add: boolean): void {
     for (const { field, caseSensitive } of this.indexed.get(sobject) ?? []) {
       const k = normKey(rec[field], caseSensitive);

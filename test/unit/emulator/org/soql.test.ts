@@ -362,3 +362,24 @@ describe('SOQL: polymorphic relationships', () => {
     expect(item(sfErr(() => org.query('SELECT Owner.Nope FROM Case'))).errorCode).toBe('INVALID_FIELD');
   });
 });
+
+describe('SOQL: equality on indexed fields', () => {
+  it('finds records by Id and external id like a full scan would (case rules, AND, no match)', () => {
+    const { org, acme } = seeded();
+    const all = (q: string): unknown[] => org.query(q).records.map((r) => r.Name);
+    expect(all(`SELECT Name FROM Account WHERE Id = '${acme}'`)).toEqual(['Acme']);
+    expect(all(`SELECT Name FROM Account WHERE Id = '${acme.slice(0, 15)}'`)).toEqual(['Acme']);
+    expect(all("SELECT Name FROM Account WHERE Customer_No__c = 'c-1'")).toEqual(['Acme']);
+    expect(all("SELECT Name FROM Account WHERE Customer_No__c = 'C-1' AND Name = 'Globex'")).toEqual([]);
+    expect(all("SELECT Name FROM Account WHERE Name = 'Globex' AND Customer_No__c = 'C-1'")).toEqual([]);
+    expect(
+      all("SELECT Name FROM Account WHERE Customer_No__c = 'C-1' OR Name = 'Globex' ORDER BY Name"),
+    ).toEqual(['Acme', 'Globex']);
+    expect(all("SELECT Name FROM Account WHERE Customer_No__c = 'nope'")).toEqual([]);
+    org.delete('Account', acme);
+    expect(all(`SELECT Name FROM Account WHERE Id = '${acme}'`)).toEqual([]);
+    expect(
+      org.query(`SELECT Name FROM Account WHERE Id = '${acme}'`, { includeDeleted: true }).totalSize,
+    ).toBe(1);
+  });
+});
