@@ -1,7 +1,122 @@
+/**
+ * The composition root: from a validated configuration to a listening service. Used by
+ * `npm start` (src/cli/start.ts), `npm run dev` (src/cli/dev.ts) and the integration harness.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { createBotAuthenticator } from './auth';
+import type { ServiceConfig } from './config/schema';
+import { createDeliverer, createDeliveryMetrics } from './delivery';
 import { createApp } from './http/app';
+import { createLogger, type Logger } from './log';
+import { createSalesforceClient, type SalesforceClient } from './salesforce';
+import { createHandoffService, type Deliverer } from './service';
 
-const port = Number.parseInt(process.env.PORT ?? '3000', 10);
-const server = createApp({ version: '0.1.0' }).listen(port, '127.0.0.1', () => {
-  process.stdout.write(`FSC Handoff listening on http://127.0.0.1:${port}\n`);
-});
-process.on('SIGTERM', () => server.close());
+export const VERSION = '0.1.0';
+
+export interface RunningService {
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  server: Server;
+  salesforce: SalesforceClient;
+  deliverer: Deliverer;
+  logger: Logger;
+  /** Stops taking requests, lets open ones finish (bounded), then stops delivery and the store. */
+  close(): Promise<void>;
+}
+
+export interface StartServiceOptions {
+  logger?: Logger;
+  /** Listen on this port instead of config.server.port (0 = any free port). */
+  port?: number;
+}
+
+function absoluteStatusUrl(base: string | undefined) {
+  return (id: string) => {
+    const rel = `/v1/handoffs/${encodeURIComponent(id)}`;
+    return base ? `${base.replace(/\/+$/, '')}${rel}` : rel;
+  };
+}
+
+export async function startService(
+  config: Readonly<ServiceConfig>,
+  options: StartServiceOptions = {},
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+  const sf = config.salesforce;
+  const salesforce = createSalesforceClient(
+    {
+      loginUrl: sf.loginUrl,
+      ...(sf.instanceUrl ? { instanceUrl: sf.instanceUrl } : {}),
+      ...(sf.clientId ? { clientId: sf.clientId } : {}),
+      ...(sf.username ? { username: sf.username } : {}),
+      ...(sf.privateKey ? { privateKey: sf.privateKey } : {}),
+      ...(sf.clientSecret ? { clientSecret: sf.clientSecret } : {}),
+      ...(sf.audience ? { audience: sf.audience } : {}),
+      apiVersion: sf.apiVersion,
+    },
+    logger,
+  );
+  const registry = new Registry();
+  const deliverer = await createDeliverer({
+    config: config.delivery,
+    salesforce,
+    mapping: config.mapping,
+    logger,
+    metrics: createDeliveryMetrics(registry),
+  });
+  const handoffs = createHandoffService({
+    deliverer,
+    policy: config.policy,
+    routing: config.routing,
+    logger,
+    statusUrl: absoluteStatusUrl(config.server.publicBaseUrl),
+  });
+  const authenticator = createBotAuthenticator(config.botAuth, logger);
+  const app = createApp({
+    version: VERSION,
+    server: config.server,
+    handoffs,
+    authenticator,
+    logger,
+    metrics: registry,
+  });
+
+  const server = app.listen(options.port ?? config.server.port, config.server.host);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    await deliverer.close();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info('service listening', { url, salesforceMode: sf.mode, authFlow: sf.authFlow });
+
+  // Log in now so a wrong credential shows at start; handoffs are stored and retried regardless.
+  salesforce.login().then(
+    () => logger.info('salesforce login ok'),
+    (err: unknown) => logger.warn('salesforce login failed; handoffs are stored and retried', { error: err }),
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeoutMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+      await deliverer.close();
+      logger.info('stopped');
+    })());
+
+  return { url, server, salesforce, deliverer, logger, close };
+}

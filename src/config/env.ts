@@ -51,6 +51,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { env: 'SALESFORCE_PRIVATE_KEY_FILE', path: 'salesforce.privateKeyFile', kind: 'string' },
   { env: 'SALESFORCE_CLIENT_SECRET', path: 'salesforce.clientSecret', kind: 'string', secret: true },
+  { env: 'SALESFORCE_AUDIENCE', path: 'salesforce.audience', kind: 'string' },
   { env: 'SALESFORCE_API_VERSION', path: 'salesforce.apiVersion', kind: 'string' },
 
   {

@@ -122,6 +122,8 @@ export const salesforceConfigSchema = z
     privateKeyFile: z.string().min(1).optional(),
     /** Client credentials flow. */
     clientSecret: z.string().min(1).optional(),
+    /** JWT `aud` for the JWT bearer flow; the loginUrl by default (set it for My Domain logins). */
+    audience: z.string().min(1).optional(),
     apiVersion: z
       .string()
       .regex(/^\d{2,3}\.0$/, 'must look like 63.0')

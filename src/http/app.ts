@@ -28,6 +28,8 @@ export interface AppDeps {
   readonly handoffs: HandoffService;
   readonly authenticator: BotAuthenticator;
   readonly logger: Logger;
+  /** Prometheus registry served at GET /metrics (delivery metrics and the like). */
+  readonly metrics?: { contentType: string; metrics(): Promise<string> };
   /** Extra routers (adapters, escalations), mounted after the canonical routes. */
   readonly mounts?: ReadonlyArray<(ctx: MountContext) => Router>;
 }
@@ -76,6 +78,12 @@ export function createApp(deps: AppDeps): Express {
     const ready = checks.every((c) => c.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.contentType).send(await metrics.metrics());
+    });
+  }
   const openapi = buildOpenApiDocument(deps.version);
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
