@@ -234,8 +234,13 @@ export function botFrameworkToHandoff(
     for (const p of said) transcript.push(...turns(eventAt, 'customer', p));
   }
 
-  const topics = stringArray(value.va_Topics);
-  const lastTopic = typeof value.va_LastTopic === 'string' ? value.va_LastTopic : undefined;
+  const topics = stringArray(value.va_Topics)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  const lastTopic =
+    typeof value.va_LastTopic === 'string' && value.va_LastTopic.trim() !== ''
+      ? value.va_LastTopic.trim()
+      : undefined;
   if (lastTopic && topics[topics.length - 1] !== lastTopic) topics.push(lastTopic);
   const history = topics.map((name, i) => ({
     name: name.slice(0, 255),

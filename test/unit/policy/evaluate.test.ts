@@ -133,8 +133,10 @@ describe('evaluateEscalation with the default policy', () => {
         'asks-for-a-person',
       ]);
     });
-    it('does not fire on a message that only mentions people', () => {
+    it('does not fire on a message that only mentions people or service', () => {
       expect(firedFor({ customerMessages: [{ text: 'my personal account please' }] })).toEqual([]);
+      expect(firedFor({ customerMessages: [{ text: 'what are your customer service hours?' }] })).toEqual([]);
+      expect(firedFor({ customerMessages: [{ text: 'my travel agent booked it' }] })).toEqual([]);
     });
   });
 
