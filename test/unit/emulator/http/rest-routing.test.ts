@@ -1,4 +1,4 @@
-import type { DmlOptions, OrgApi, SObjectRecord } from '../../../../src/emulator/org/types';
+import type { DmlOptions, OrgApi } from '../../../../src/emulator/org/types';
 import { SalesforceApiError } from '../../../../src/emulator/org/types';
 import { QueryCursors } from '../../../../src/emulator/http/query-cursors';
 import { RestApi, type RestRequest } from '../../../../src/emulator/http/rest';
