@@ -33,6 +33,9 @@ export interface DeliveryContext {
 
 type Failed = Extract<DeliveryOutcome, { kind: 'failed' }>;
 
+/** Extra calls per batch for unknown customers and halted graphs (so at most 3 calls in all). */
+const MAX_FOLLOW_UPS = 2;
+
 interface Planned {
   index: number;
   prepared: PreparedHandoff;
@@ -181,8 +184,10 @@ export async function deliverHandoffs(
 
   const planned = batch.map((p, i) => plan(p, i, true)).filter((x): x is Planned => x !== undefined);
 
-  const send = async (items: Planned[]): Promise<Planned[]> => {
+  /** Sends; returns the graphs worth one more try (unknown customer; halted without an error of their own). */
+  const send = async (items: Planned[]): Promise<{ unlinked: Planned[]; halted: Planned[] }> => {
     const retryUnlinked: Planned[] = [];
+    const halted: Planned[] = [];
     for (const chunk of chunkGraphs(items)) {
       let res;
       try {
@@ -221,6 +226,7 @@ export async function deliverHandoffs(
           return;
         }
         const retry = classifyErrorCode(f.code);
+        if (f.code === 'PROCESSING_HALTED') halted.push(c);
         outcomes[c.index] = failed(
           c.prepared,
           retry,
@@ -230,32 +236,41 @@ export async function deliverHandoffs(
         );
       });
     }
-    return retryUnlinked;
+    return { unlinked: retryUnlinked, halted };
   };
 
-  const unknownCustomers = await send(planned);
-  if (unknownCustomers.length > 0) {
-    // The customer's bank customer number is not in Salesforce, so the Case upsert could not link
-    // Account/Contact and the whole graph rolled back. A second call is the only way to still make
-    // a case: the link is resolved by Salesforce inside the write, so the service cannot know in
-    // advance (checking first would cost a query on every handoff). All such graphs of the batch go
-    // in one more call, written without the link and with a note on the handoff record.
-    ctx.logger?.warn('customer external id not found; writing the case without the customer link', {
-      handoffIds: unknownCustomers.map((u) => u.prepared.handoffId),
-    });
-    const again = unknownCustomers
+  // Follow-up calls, at most MAX_FOLLOW_UPS of them:
+  // - The customer's bank customer number is not in Salesforce, so the Case upsert could not link
+  //   Account/Contact and the whole graph rolled back. Another call is the only way to still make a
+  //   case: Salesforce resolves the link inside the write, so the service cannot know in advance
+  //   (checking first would cost a query on every handoff). Each such graph is sent once more
+  //   without the link, with a note on the handoff record; all of them share one call.
+  // - Graphs Salesforce halted because too many others in the payload failed (14 failures per
+  //   payload) never ran: they ride along in the same call instead of waiting for a worker retry.
+  let round = await send(planned);
+  for (let followUp = 1; round.unlinked.length + round.halted.length > 0; followUp += 1) {
+    if (followUp > MAX_FOLLOW_UPS) {
+      for (const u of round.unlinked) {
+        outcomes[u.index] = failed(
+          u.prepared,
+          'transient',
+          'SALESFORCE_CUSTOMER_NOT_FOUND',
+          'the customer was not found and the retry budget of this batch is spent',
+          calls[u.index] ?? 0,
+        );
+      }
+      break;
+    }
+    if (round.unlinked.length > 0) {
+      ctx.logger?.warn('customer external id not found; writing the case without the customer link', {
+        handoffIds: round.unlinked.map((u) => u.prepared.handoffId),
+      });
+    }
+    const unlinked = round.unlinked
+      .filter((u) => u.linkCustomer)
       .map((u) => plan(u.prepared, u.index, false))
       .filter((x): x is Planned => x !== undefined);
-    const stillUnknown = await send(again);
-    for (const s of stillUnknown) {
-      outcomes[s.index] = failed(
-        s.prepared,
-        'permanent',
-        'SALESFORCE_INVALID_FIELD',
-        'the case could not be written even without the customer link',
-        calls[s.index] ?? 0,
-      );
-    }
+    round = await send([...unlinked, ...round.halted]);
   }
 
   return outcomes.map(

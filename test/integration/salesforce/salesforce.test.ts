@@ -66,6 +66,25 @@ function expectDelivered(o: DeliveryOutcome | undefined): Extract<DeliveryOutcom
 
 type Row = Record<string, unknown>;
 
+/** A handoff for a customer the emulator's seed has (CUST-100001). */
+function known(): PreparedHandoff {
+  return prepared(handoff({ identity: { customer: { externalId: 'CUST-100001', linkedProducts: [] } } }));
+}
+
+it('a batch of unknown customers over the failure limit: halted graphs ride along in the follow-up calls', async () => {
+  const client = jwtClient();
+  await client.resolveIds(mapping);
+  emu.resetCalls();
+  const batch = Array.from({ length: 20 }, () =>
+    prepared(handoff({ identity: { customer: { externalId: 'CUST-NOBODY', linkedProducts: [] } } })),
+  );
+  const outcomes = await deliverHandoffs(batch, client, { mapping });
+  expect(outcomes.filter((o) => o.kind === 'delivered')).toHaveLength(20);
+  // 1: 14 fail on the customer link, 6 halted; 2: 14 unlinked succeed, the 6 fail on the link; 3: those 6.
+  expect(emu.calls()['composite/graph']).toBe(3);
+  expect(outcomes.reduce((n, o) => n + o.salesforceApiCalls, 0)).toBe(3);
+});
+
 describe('login', () => {
   it('JWT bearer: logs in and queries', async () => {
     const client = jwtClient();
@@ -221,6 +240,23 @@ describe('deliverHandoffs', () => {
       }
     });
     expect(outcomes.reduce((n, o) => n + o.salesforceApiCalls, 0)).toBe(1);
+  });
+
+  it('an expired session during delivery: re-login, the graph is sent again, both requests counted', async () => {
+    emu.sessions.expireAll();
+    const [outcome] = await deliverHandoffs([known()], client, { mapping });
+    const o = expectDelivered(outcome);
+    expect(o.salesforceApiCalls).toBe(2);
+    expect(await q(`SELECT Id FROM Bot_Handoff__c WHERE Case__c = '${o.caseId}'`)).toHaveLength(1);
+  });
+
+  it('a batch over the 500-node payload limit is split into as few calls as the limits allow', async () => {
+    // A typical handoff is 16 nodes, so 31 fit in one payload.
+    const batch = Array.from({ length: 40 }, () => known());
+    const outcomes = await deliverHandoffs(batch, client, { mapping });
+    expect(outcomes.every((o) => o.kind === 'delivered')).toBe(true);
+    expect(emu.calls()['composite/graph']).toBe(2);
+    expect(outcomes.reduce((n, o) => n + o.salesforceApiCalls, 0)).toBe(2);
   });
 
   it('queue fallback: the case is owned by the queue, no PSR written', async () => {

@@ -184,4 +184,12 @@ describe('sendGraphs', () => {
     ];
     await expect(client.sendGraphs([])).rejects.toMatchObject({ retry: 'rate_limited', apiCalls: 1 });
   });
+
+  it('does not let jsforce retry behind our back: a 503 is one counted request, classified transient', async () => {
+    const client = jwtClient();
+    answers = [{ status: 503, body: [{ message: 'Service unavailable', errorCode: 'SERVER_UNAVAILABLE' }] }];
+    await expect(client.query('SELECT Id FROM Case')).rejects.toMatchObject({ retry: 'transient' });
+    expect(seen.data).toHaveLength(1);
+    expect(client.calls().api).toBe(1);
+  });
 });
