@@ -32,8 +32,10 @@ export function botToken(sub = 'copilot-northbank'): Promise<string> {
 }
 
 /** A bot authenticator like the service's: a bearer JWT, 401 otherwise. */
-const authenticator = {
-  async authenticate(authorization: string | undefined): Promise<{ subject: string }> {
+export const testBotAuthenticator = {
+  async authenticate(
+    authorization: string | undefined,
+  ): Promise<{ subject: string; issuer: string; keyId: string | null; algorithm: string }> {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     if (!token)
       throw new AppError({ code: 'AUTH_REQUIRED', status: 401, message: 'A bearer token is required.' });
@@ -42,7 +44,7 @@ const authenticator = {
         issuer: 'test-issuer',
         audience: 'fsc-handoff',
       });
-      return { subject: payload.sub ?? 'unknown' };
+      return { subject: payload.sub ?? 'unknown', issuer: 'test-issuer', keyId: null, algorithm: 'HS256' };
     } catch {
       throw new AppError({
         code: 'AUTH_INVALID_TOKEN',
@@ -82,6 +84,7 @@ export function makeApp(options: { fail?: Error } = {}) {
   };
   const now = () => new Date('2026-11-21T10:15:00Z');
   const app = express();
+  const authenticator = testBotAuthenticator;
   app.use(botFrameworkAdapterRouter({ submit, authenticator, now }));
   app.use(
     dialogflowCxAdapterRouter({ submit, auth: sharedSecretAuthSchema.parse({ basic: [CX_BASIC] }), now }),

@@ -8,3 +8,5 @@ export type { LexV2RouteDeps } from './lex-v2';
 export { RASA_PATH, rasaAdapterRouter } from './rasa';
 export type { RasaRouteDeps } from './rasa';
 export type { AdapterSubmitContext, AdapterSubmitResult, SubmitHandoff } from './adapter-route';
+export { adapterMounts, escalationMount } from './mounts';
+export type { AdapterMount, AdapterMountContext, AdapterMountsOptions } from './mounts';
