@@ -58,6 +58,11 @@ export interface OrgOptions {
   orgName?: string;
   /** Id of the Organization record (00D…), so it can match the org id the HTTP layer hands out. */
   organizationId?: string;
+  /**
+   * Called when a change listener throws (the write is committed either way). Without it, the first
+   * listener error is re-thrown to the caller after every listener has heard every change.
+   */
+  onListenerError?: (error: unknown, change: RecordChange) => void;
 }
 
 /** Extra options of the data layer's write calls beyond `DmlOptions`. */
@@ -118,6 +123,7 @@ export class Org implements OrgApi {
   private lastTime = 0;
   private readonly orgName: string;
   private readonly fixedOrganizationId: string | undefined;
+  private readonly onListenerError: ((error: unknown, change: RecordChange) => void) | undefined;
   private readonly instance: string;
   /** Built-in records, re-created by reset(). */
   organizationId = '';
@@ -137,6 +143,7 @@ export class Org implements OrgApi {
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
     this.now = options.now ?? (() => new Date());
     this.orgName = options.orgName ?? 'FSC Handoff Emulator';
+    this.onListenerError = options.onListenerError;
     if (options.organizationId !== undefined) {
       const n = normalizeId(options.organizationId);
       if (!n || keyPrefixOf(n) !== '00D')
@@ -192,9 +199,19 @@ export class Org implements OrgApi {
       throw e;
     }
     const changes = this.store.commit();
+    // Every listener hears every change even when one of them throws; the write stays committed.
+    let failure: { error: unknown } | undefined;
     for (const c of changes) {
-      for (const l of [...this.listeners]) l(c);
+      for (const l of [...this.listeners]) {
+        try {
+          l(structuredClone(c));
+        } catch (error) {
+          if (this.onListenerError) this.onListenerError(error, c);
+          else failure ??= { error };
+        }
+      }
     }
+    if (failure) throw failure.error;
     return result;
   }
 
@@ -825,7 +842,7 @@ export class Org implements OrgApi {
       const target = this.schema.objectByPrefix(keyPrefixOf(v));
       if (!target || !f.referenceTo.includes(target.name)) throw malformedId(f.label, v, f.name);
       if (!this.store.get(target.name, v)) {
-        if (this.store.deleted.has(v)) throw entityIsDeleted([f.name]);
+        if (this.store.deleted.has(v)) throw sfError(400, 'ENTITY_IS_DELETED', 'entity is deleted', [f.name]);
         throw invalidCrossReference(f.name);
       }
       if (f.name === 'OwnerId' && target.name === 'Group') this.checkQueueOwner(o, v);

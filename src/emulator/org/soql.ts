@@ -466,19 +466,17 @@ class QueryRunner {
     }
     let pos = 0;
     const peek = (): Token | undefined => tokens[pos];
+    // SOQL has no precedence between AND and OR: mixing them needs parentheses.
     const parseOr = (): Expr => {
-      let left = parseAnd();
-      while (peek() === 'OR') {
-        pos++;
-        left = { kind: 'or', left, right: parseAnd() };
-      }
-      return left;
-    };
-    const parseAnd = (): Expr => {
       let left = parseNot();
-      while (peek() === 'AND') {
+      let levelOp: 'AND' | 'OR' | undefined;
+      for (let t = peek(); t === 'AND' || t === 'OR'; t = peek()) {
+        if (levelOp && t !== levelOp) {
+          throw malformedQuery(`unexpected token: ${t} (use parentheses when mixing AND and OR)`);
+        }
+        levelOp = t;
         pos++;
-        left = { kind: 'and', left, right: parseNot() };
+        left = { kind: t === 'AND' ? 'and' : 'or', left, right: parseNot() };
       }
       return left;
     };

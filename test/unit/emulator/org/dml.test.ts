@@ -272,7 +272,12 @@ describe('create', () => {
       const acc = org.create('Account', { Name: 'Gone' }).id;
       org.delete('Account', acc);
       const e = sfErr(() => newCase(org, { AccountId: acc }));
-      expect(item(e).errorCode).toBe('ENTITY_IS_DELETED');
+      expect(e.status).toBe(400);
+      expect(item(e)).toEqual({
+        errorCode: 'ENTITY_IS_DELETED',
+        message: 'entity is deleted',
+        fields: ['AccountId'],
+      });
     });
 
     it('defaults Case.AccountId from the contact when it is omitted', () => {

@@ -165,6 +165,19 @@ describe('SOQL: WHERE', () => {
     expect(cases(org, "NOT (Priority = 'High' OR Priority = 'Low')")).toEqual(['Loan question']);
   });
 
+  it('refuses AND and OR mixed without parentheses', () => {
+    const { org } = seeded();
+    const e = sfErr(() =>
+      org.query("SELECT Id FROM Case WHERE Priority = 'High' AND Subject LIKE 'c%' OR Priority = 'Low'"),
+    );
+    expect(e.status).toBe(400);
+    expect(item(e).errorCode).toBe('MALFORMED_QUERY');
+    expect(cases(org, "Priority = 'Low' OR Priority = 'Medium' OR Subject = 'x'")).toEqual([
+      'card lost',
+      'Loan question',
+    ]);
+  });
+
   it('filters on parent fields', () => {
     const { org } = seeded();
     expect(cases(org, "Account.Name = 'Acme'")).toEqual(['Card blocked', 'card lost']);

@@ -83,6 +83,25 @@ describe('transactions and change events', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('keeps a write committed and tells every listener when one listener throws', () => {
+    const { org } = makeOrg();
+    const heard: string[] = [];
+    org.onChange(() => {
+      throw new Error('listener broke');
+    });
+    org.onChange((c) => heard.push(c.kind));
+    expect(() => newCase(org)).toThrow('listener broke');
+    expect(heard).toEqual(['created']);
+    expect(org.list('Case')).toHaveLength(1);
+    const errors: unknown[] = [];
+    const { org: quiet } = makeOrg({ onListenerError: (e) => errors.push(e) });
+    quiet.onChange(() => {
+      throw new Error('again');
+    });
+    expect(() => newCase(quiet)).not.toThrow();
+    expect(errors).toHaveLength(1);
+  });
+
   it('hands listeners copies', () => {
     const { org } = makeOrg();
     org.onChange((c) => {
