@@ -183,7 +183,10 @@ export function createEmulatorApp(deps: EmulatorAppDeps): Express {
         sendJson(res, r.status, r.body, limitHeader());
         return;
       }
-      const body = parseJsonBody(req);
+      // Only writes carry a body; a GET or DELETE body is ignored.
+      const body = WRITE_METHODS.has(req.method)
+        ? parseJsonBody(req)
+        : { ok: true as const, value: undefined };
       if (!body.ok) {
         sendJson(res, 400, sfErrorBody('JSON_PARSER_ERROR', body.message), limitHeader());
         return;
