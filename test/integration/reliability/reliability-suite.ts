@@ -1,4 +1,7 @@
 /**
+ * The reliability suite, run per store by reliability-sqlite.test.ts and reliability-postgres.test.ts
+ * (separate files, so jest runs them in parallel).
+ *
  * Never lose a handoff, never write one twice. Drives a few hundred (CI) or a few thousand
  * (`npm run test:reliability`) handoffs through durable delivery — service instances as child
  * processes (test/integration/reliability/instance.ts: store + worker + src/salesforce) against the
@@ -156,121 +159,118 @@ async function expectExactlyOnce(emu: Emulator, store: HandoffStore, ids: string
   expect(cases.size).toBe(ids.length);
 }
 
-const STORES: [string, () => { config: StoreConfig; drop: () => Promise<void> }][] = [
-  [
-    'SQLite',
-    () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsc-reliability-'));
-      return {
-        config: { kind: 'sqlite', path: path.join(dir, 'handoffs.db') },
-        drop: () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true })),
-      };
+export type StoreFactory = () => { config: StoreConfig; drop: () => Promise<void> };
+
+export const sqliteStore: StoreFactory = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsc-reliability-'));
+  return {
+    config: { kind: 'sqlite', path: path.join(dir, 'handoffs.db') },
+    drop: () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true })),
+  };
+};
+
+export const postgresStore: StoreFactory = () => {
+  const schema = `t_rel_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const config: StoreConfig = { kind: 'postgres', connectionString: DATABASE_URL, schema, poolSize: 5 };
+  return {
+    config,
+    drop: async () => {
+      const s = new PostgresHandoffStore({ connectionString: DATABASE_URL, schema });
+      await s.dropSchema();
+      await s.close();
     },
-  ],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = `t_rel_${process.pid}_${randomBytes(4).toString('hex')}`;
-      const config: StoreConfig = { kind: 'postgres', connectionString: DATABASE_URL, schema, poolSize: 5 };
-      return {
-        config,
-        drop: async () => {
-          const s = new PostgresHandoffStore({ connectionString: DATABASE_URL, schema });
-          await s.dropSchema();
-          await s.close();
-        },
-      };
-    },
-  ],
-];
+  };
+};
 
-describe.each(STORES)('reliability on %s', (_name, makeStore) => {
-  let emu: Emulator;
-  let store: HandoffStore;
-  let storeCfg: ReturnType<typeof makeStore>;
+export function describeReliability(name: string, makeStore: StoreFactory): void {
+  describe(`reliability on ${name}`, () => {
+    let emu: Emulator;
+    let store: HandoffStore;
+    let storeCfg: ReturnType<typeof makeStore>;
 
-  beforeEach(async () => {
-    emu = createEmulator({ randomSeed: 7, omni: { autoRoute: false, tickIntervalMs: 0 } });
-    await emu.start(0);
-    storeCfg = makeStore();
-    store = await openHandoffStore(storeCfg.config);
-  });
-
-  afterEach(async () => {
-    await stopAll();
-    await store.close();
-    await storeCfg.drop();
-    await emu.stop();
-  });
-
-  it(`delivers ${N} handoffs exactly once through error storms, an outage, session expiry and a SIGKILL`, async () => {
-    const third = Math.ceil(N / 3);
-    const a = await startInstance('A', storeCfg.config, emu);
-    const b = await startInstance('B', storeCfg.config, emu);
-    const routed = async () => (await store.stats(Date.now())).counts.routed;
-
-    // 1. an error storm: lock contention, 503s, the API limit, and writes whose answer is lost
-    emu.setFaults({
-      errorRates: { unableToLockRow: 0.15, serviceUnavailable: 0.1, requestLimitExceeded: 0.03 },
-      commitThenFail: { rate: 0.08, mode: '503' },
+    beforeEach(async () => {
+      emu = createEmulator({ randomSeed: 7, omni: { autoRoute: false, tickIntervalMs: 0 } });
+      await emu.start(0);
+      storeCfg = makeStore();
+      store = await openHandoffStore(storeCfg.config);
     });
-    const ids = await acceptMany(store, third, 'storm');
-    await until('progress through the storm', async () => (await routed()) >= third / 3, 60_000);
 
-    // 2. a full outage window
-    emu.setFaults({ outage: 1_500 });
-    ids.push(...(await acceptMany(store, third, 'outage')));
-    await sleep(1_600);
-
-    // 3. sessions expire, connections drop after commit, calls are slow — and instance A is killed
-    emu.setFaults({
-      expireSessions: true,
-      latencyMs: 40,
-      jitterMs: 80,
-      errorRates: { unableToLockRow: 0.1, serviceUnavailable: 0.05, requestLimitExceeded: 0 },
-      commitThenFail: { rate: 0.05, mode: 'drop' },
+    afterEach(async () => {
+      await stopAll();
+      await store.close();
+      await storeCfg.drop();
+      await emu.stop();
     });
-    ids.push(...(await acceptMany(store, N - 2 * third, 'kill')));
-    await until(
-      'A to hold claims mid-delivery',
-      async () =>
-        (await store.listByState('delivering', { limit: 1000 })).some((r) => r.claimedBy === a.workerId),
-      60_000,
-    );
-    a.child.kill('SIGKILL');
-    expect((await a.exit).signal).toBe('SIGKILL');
-    const c = await startInstance('C', storeCfg.config, emu); // the restart
 
-    // 4. the storm passes; everything must arrive
-    await until('half delivered', async () => (await routed()) >= N / 2, FULL ? 600_000 : 90_000);
-    emu.clearFaults();
-    await until('all delivered', async () => (await routed()) === N, FULL ? 900_000 : 90_000);
+    it(`delivers ${N} handoffs exactly once through error storms, an outage, session expiry and a SIGKILL`, async () => {
+      const third = Math.ceil(N / 3);
+      const a = await startInstance('A', storeCfg.config, emu);
+      const b = await startInstance('B', storeCfg.config, emu);
+      const routed = async () => (await store.stats(Date.now())).counts.routed;
 
-    const stats = await store.stats(Date.now());
-    expect(stats.counts).toMatchObject({
-      routed: N,
-      dead_lettered: 0,
-      failed: 0,
-      delivering: 0,
-      accepted: 0,
+      // 1. an error storm: lock contention, 503s, the API limit, and writes whose answer is lost
+      emu.setFaults({
+        errorRates: { unableToLockRow: 0.15, serviceUnavailable: 0.1, requestLimitExceeded: 0.03 },
+        commitThenFail: { rate: 0.08, mode: '503' },
+      });
+      const ids = await acceptMany(store, third, 'storm');
+      await until('progress through the storm', async () => (await routed()) >= third / 3, 60_000);
+
+      // 2. a full outage window
+      emu.setFaults({ outage: 1_500 });
+      ids.push(...(await acceptMany(store, third, 'outage')));
+      await sleep(1_600);
+
+      // 3. sessions expire, connections drop after commit, calls are slow — and instance A is killed
+      emu.setFaults({
+        expireSessions: true,
+        latencyMs: 40,
+        jitterMs: 80,
+        errorRates: { unableToLockRow: 0.1, serviceUnavailable: 0.05, requestLimitExceeded: 0 },
+        commitThenFail: { rate: 0.05, mode: 'drop' },
+      });
+      ids.push(...(await acceptMany(store, N - 2 * third, 'kill')));
+      await until(
+        'A to hold claims mid-delivery',
+        async () =>
+          (await store.listByState('delivering', { limit: 1000 })).some((r) => r.claimedBy === a.workerId),
+        60_000,
+      );
+      a.child.kill('SIGKILL');
+      expect((await a.exit).signal).toBe('SIGKILL');
+      const c = await startInstance('C', storeCfg.config, emu); // the restart
+
+      // 4. the storm passes; everything must arrive
+      await until('half delivered', async () => (await routed()) >= N / 2, FULL ? 600_000 : 90_000);
+      emu.clearFaults();
+      await until('all delivered', async () => (await routed()) === N, FULL ? 900_000 : 90_000);
+
+      const stats = await store.stats(Date.now());
+      expect(stats.counts).toMatchObject({
+        routed: N,
+        dead_lettered: 0,
+        failed: 0,
+        delivering: 0,
+        accepted: 0,
+      });
+      await expectExactlyOnce(emu, store, ids);
+      // the faults really happened: many handoffs needed more than one attempt
+      let retried = 0;
+      for (const id of ids) if (((await store.get(id))?.attempts ?? 0) > 1) retried += 1;
+      expect(retried).toBeGreaterThan(N / 10);
+      expect(running.has(b) && running.has(c)).toBe(true);
     });
-    await expectExactlyOnce(emu, store, ids);
-    // the faults really happened: many handoffs needed more than one attempt
-    let retried = 0;
-    for (const id of ids) if (((await store.get(id))?.attempts ?? 0) > 1) retried += 1;
-    expect(retried).toBeGreaterThan(N / 10);
-    expect(running.has(b) && running.has(c)).toBe(true);
-  });
 
-  it('two instances drain a shared backlog without a single duplicate', async () => {
-    const ids = await acceptMany(store, Math.min(N, 300), 'backlog');
-    await startInstance('P', storeCfg.config, emu);
-    await startInstance('Q', storeCfg.config, emu);
-    await until(
-      'backlog delivered',
-      async () => (await store.stats(Date.now())).counts.routed === ids.length,
-      90_000,
-    );
-    await expectExactlyOnce(emu, store, ids);
+    it('two instances drain a shared backlog without a single duplicate', async () => {
+      const ids = await acceptMany(store, FULL ? N : 150, 'backlog');
+      await startInstance('P', storeCfg.config, emu);
+      await startInstance('Q', storeCfg.config, emu);
+      await until(
+        'backlog delivered',
+        async () => (await store.stats(Date.now())).counts.routed === ids.length,
+        90_000,
+      );
+      await expectExactlyOnce(emu, store, ids);
+    });
   });
-});
+}

@@ -1,0 +1,3 @@
+import { describeReliability, postgresStore } from './reliability-suite';
+
+describeReliability('PostgreSQL', postgresStore);

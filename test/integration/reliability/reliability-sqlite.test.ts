@@ -1,0 +1,3 @@
+import { describeReliability, sqliteStore } from './reliability-suite';
+
+describeReliability('SQLite', sqliteStore);
