@@ -3,12 +3,21 @@
  * `npm start` (src/cli/start.ts), `npm run dev` (src/cli/dev.ts) and the integration harness.
  */
 import type { Server } from 'node:http';
+import type { Router } from 'express';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { createBotAuthenticator } from './auth';
 import type { ServiceConfig } from './config/schema';
 import { createDeliverer, createDeliveryMetrics } from './delivery';
-import { createApp } from './http/app';
+import { createApp, type MountContext } from './http/app';
+import {
+  botFrameworkAdapterRouter,
+  dialogflowCxAdapterRouter,
+  lexV2AdapterRouter,
+  rasaAdapterRouter,
+  type SubmitHandoff,
+} from './http/routes/adapters';
+import { escalationRoutes } from './http/routes/escalations';
 import { createLogger, type Logger } from './log';
 import { createSalesforceClient, type SalesforceClient } from './salesforce';
 import { createHandoffService, type Deliverer } from './service';
@@ -74,6 +83,47 @@ export async function startService(
     statusUrl: absoluteStatusUrl(config.server.publicBaseUrl),
   });
   const authenticator = createBotAuthenticator(config.botAuth, logger);
+  const submit: SubmitHandoff = (input, ctx) =>
+    handoffs.submit(input, {
+      requestId: ctx.requestId,
+      ...(ctx.botSubject ? { botSubject: ctx.botSubject } : {}),
+      logger: logger.child({ requestId: ctx.requestId, platform: ctx.platform }),
+    });
+  const { adapters, adapterAuth } = config;
+  const mounts: ((ctx: MountContext) => Router)[] = [
+    (ctx) =>
+      escalationRoutes({
+        authenticator: ctx.authenticator,
+        policy: config.policy,
+        routing: config.routing,
+        jsonBody: ctx.jsonBody,
+      }),
+    (ctx) =>
+      botFrameworkAdapterRouter({
+        submit,
+        authenticator: ctx.authenticator,
+        mapping: adapters.botFramework,
+        jsonBody: ctx.jsonBody,
+      }),
+  ];
+  const cx = adapterAuth.dialogflowCx;
+  if (cx) {
+    mounts.push((ctx) =>
+      dialogflowCxAdapterRouter({ submit, auth: cx, mapping: adapters.dialogflowCx, jsonBody: ctx.jsonBody }),
+    );
+  }
+  const lex = adapterAuth.lexV2;
+  if (lex) {
+    mounts.push((ctx) =>
+      lexV2AdapterRouter({ submit, auth: lex, mapping: adapters.lexV2, jsonBody: ctx.jsonBody }),
+    );
+  }
+  const rasa = adapterAuth.rasa;
+  if (rasa) {
+    mounts.push((ctx) =>
+      rasaAdapterRouter({ submit, auth: rasa, mapping: adapters.rasa, jsonBody: ctx.jsonBody }),
+    );
+  }
   const app = createApp({
     version: VERSION,
     server: config.server,
@@ -81,6 +131,7 @@ export async function startService(
     authenticator,
     logger,
     metrics: registry,
+    mounts,
   });
 
   const server = app.listen(options.port ?? config.server.port, config.server.host);

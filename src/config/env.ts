@@ -5,7 +5,7 @@
  */
 
 export type EnvKind =
-  'string' | 'int' | 'bool' | 'list' | 'array' | 'publicKeys' | 'store' | 'callbackSecret';
+  'string' | 'int' | 'bool' | 'list' | 'array' | 'publicKeys' | 'store' | 'callbackSecret' | 'tokens';
 
 export interface EnvBinding {
   env: string;
@@ -69,6 +69,27 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     kind: 'callbackSecret',
     secret: true,
   },
+  {
+    env: 'DIALOGFLOW_CX_WEBHOOK_TOKENS',
+    path: 'adapterAuth.dialogflowCx.tokens',
+    kind: 'tokens',
+    secret: true,
+    help: 'comma-separated, each at least 16 characters',
+  },
+  {
+    env: 'LEX_V2_WEBHOOK_TOKENS',
+    path: 'adapterAuth.lexV2.tokens',
+    kind: 'tokens',
+    secret: true,
+    help: 'comma-separated, each at least 16 characters',
+  },
+  {
+    env: 'RASA_WEBHOOK_TOKENS',
+    path: 'adapterAuth.rasa.tokens',
+    kind: 'tokens',
+    secret: true,
+    help: 'comma-separated, each at least 16 characters',
+  },
   { env: 'ENRICHMENT_DEDUPE_WINDOW_SECONDS', path: 'enrichment.dedupeWindowSeconds', kind: 'int' },
 ];
 
@@ -126,7 +147,8 @@ export function convertEnvValue(kind: EnvKind, raw: string): unknown {
       if (/^(0|false|no)$/i.test(raw)) return false;
       return raw;
     case 'list':
-    case 'array': {
+    case 'array':
+    case 'tokens': {
       const items = raw
         .split(',')
         .map((s) => s.trim())

@@ -5,6 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
+import { adaptersConfigSchema, sharedSecretAuthSchema } from '../adapters';
 import { deliveryConfigSchema } from '../delivery/config';
 import { salesforceMappingSchema } from '../plan/mapping';
 import { policyConfigSchema, routingConfigSchema } from '../policy';
@@ -201,6 +202,20 @@ export const serviceConfigSchema = z
     /** Escalation policy (src/policy), from config/policy.json. */
     policy: policyConfigSchema,
     delivery: deliveryConfigSchema.prefault({}),
+    /** How each platform adapter reads the bot's session (src/adapters). */
+    adapters: adaptersConfigSchema.prefault({}),
+    /**
+     * Shared secrets of the platforms that cannot sign a JWT; an adapter without one is not mounted.
+     * (Bot Framework / Copilot Studio uses botAuth.)
+     */
+    adapterAuth: z
+      .object({
+        dialogflowCx: sharedSecretAuthSchema.optional(),
+        lexV2: sharedSecretAuthSchema.optional(),
+        rasa: sharedSecretAuthSchema.optional(),
+      })
+      .strict()
+      .prefault({}),
     enrichment: enrichmentConfigSchema.prefault({}),
     logging: loggingConfigSchema.prefault({}),
   })

@@ -186,6 +186,20 @@ describe('loadConfig', () => {
     expect(bad[0]).toMatchObject({ path: 'botAuth.publicKeys.0', env: 'BOT_AUTH_PUBLIC_KEYS' });
   });
 
+  it('reads platform webhook tokens for the adapters, and refuses short ones naming the variable', () => {
+    const config = loadConfig({
+      env: { ...validEnv, RASA_WEBHOOK_TOKENS: 'rasa-token-0123456789,rasa-token-abcdefghij' },
+      configDir: emptyDir(),
+    });
+    expect(config.adapterAuth.rasa?.tokens).toEqual(['rasa-token-0123456789', 'rasa-token-abcdefghij']);
+    expect(config.adapterAuth.lexV2).toBeUndefined();
+    const problems = problemsOf(() =>
+      loadConfig({ env: { ...validEnv, LEX_V2_WEBHOOK_TOKENS: 'short' }, configDir: emptyDir() }),
+    );
+    expect(problems[0]).toMatchObject({ env: 'LEX_V2_WEBHOOK_TOKENS' });
+    expect(JSON.stringify(problems)).not.toContain('short"');
+  });
+
   it('names CONFIG_DIR once when routing.json or policy.json is missing', () => {
     const problems = problemsOf(() => loadConfig({ env: validEnv, configDir: dirWith({}) }));
     expect(problems).toEqual([
