@@ -94,6 +94,17 @@ export function recordUrl(apiVersion: string, sobject: string, id: string): stri
   return `/services/data/v${apiVersion}/sobjects/${sobject}/${id}`;
 }
 
+/** A write body must be a JSON object. */
+function assertBody(body: unknown): asserts body is Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw sfError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of sObject from ${Array.isArray(body) ? 'START_ARRAY' : 'VALUE_' + (body === null ? 'NULL' : typeof body).toUpperCase()} value or request may be missing a required field`,
+    );
+  }
+}
+
 /** A stored JSON value as message text. */
 function text(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -226,6 +237,7 @@ export class Org implements OrgApi {
   // DML
 
   create(sobject: string, fields: Record<string, unknown>, options?: WriteOptions): { id: string } {
+    assertBody(fields);
     return this.transaction(() => ({
       id: this.insert(this.objectForWrite(sobject), fields, false, options),
     }));
@@ -233,6 +245,7 @@ export class Org implements OrgApi {
 
   /** Creates as the platform: read-only fields may be set (Omni simulator, seeds). */
   systemCreate(sobject: string, fields: Record<string, unknown>): { id: string } {
+    assertBody(fields);
     return this.transaction(() => ({ id: this.insert(this.objectOrThrow(sobject), fields, true) }));
   }
 
@@ -252,6 +265,7 @@ export class Org implements OrgApi {
   }
 
   update(sobject: string, id: string, fields: Record<string, unknown>, options?: WriteOptions): void {
+    assertBody(fields);
     this.transaction(() => {
       const o = this.objectForWrite(sobject);
       this.modify(o, this.checkId(o, id), fields, false, options);
@@ -260,6 +274,7 @@ export class Org implements OrgApi {
 
   /** Updates as the platform: read-only fields may be set, PSR lock ignored. */
   systemUpdate(sobject: string, id: string, fields: Record<string, unknown>): void {
+    assertBody(fields);
     this.transaction(() => {
       const o = this.objectOrThrow(sobject);
       this.modify(o, this.checkId(o, id), fields, true);
@@ -273,6 +288,10 @@ export class Org implements OrgApi {
     fields: Record<string, unknown>,
     options?: WriteOptions,
   ): UpsertResult {
+    assertBody(fields);
+    if (typeof externalIdValue !== 'string') {
+      throw sfError(400, 'INVALID_FIELD', 'The external ID value must be a string');
+    }
     return this.transaction(() => {
       const o = this.objectForWrite(sobject);
       const f = this.schema.field(o.name, externalIdField);

@@ -669,3 +669,27 @@ describe('delete', () => {
     expect(org.retrieve('Case', id).IsDeleted).toBe(false);
   });
 });
+
+describe('bad input never crashes', () => {
+  it.each([null, [], 'text', 42])('answers JSON_PARSER_ERROR 400 for a body of %p', (body) => {
+    const { org } = makeOrg();
+    const id = newCase(org);
+    for (const call of [
+      () => org.create('Case', body as never),
+      () => org.update('Case', id, body as never),
+      () => org.upsert('Case', 'Ticket_Key__c', 'T-1', body as never),
+    ]) {
+      const e = sfErr(call);
+      expect(e.status).toBe(400);
+      expect(item(e).errorCode).toBe('JSON_PARSER_ERROR');
+    }
+  });
+
+  it('answers 400 for odd values in reference and relationship positions', () => {
+    const { org } = makeOrg();
+    expect(sfErr(() => newCase(org, { AccountId: { Id: 'x' } })).status).toBe(400);
+    expect(sfErr(() => newCase(org, { Account: { Customer_No__c: { deep: 1 } } })).status).toBe(400);
+    expect(sfErr(() => newCase(org, { Account: { Customer_No__c: 'a', Name: 'b' } })).status).toBe(400);
+    expect(sfErr(() => newCase(org, { Account: 'C-1' })).status).toBe(400);
+  });
+});
