@@ -865,6 +865,14 @@ export class Org implements OrgApi {
         throw invalidCrossReference(f.name);
       }
       if (f.name === 'OwnerId' && target.name === 'Group') this.checkQueueOwner(o, v);
+      if (f.name === 'OwnerId' && target.name === 'User' && this.store.get('User', v)?.IsActive === false) {
+        throw sfError(
+          400,
+          'INACTIVE_OWNER_OR_USER',
+          `operation performed with inactive user [${v}] as owner of ${o.label.toLowerCase()}`,
+          ['OwnerId'],
+        );
+      }
     }
   }
 
@@ -1144,9 +1152,12 @@ export class Org implements OrgApi {
     seen.add(id);
     const rec = this.store.get(o.name, id);
     if (!rec) return;
-    // Restrict first: nothing is deleted when a restricting child exists.
+    // Restrict first: nothing is deleted when a restricting child exists. A required lookup that would
+    // be cleared restricts too (it cannot be set to null).
     for (const { child, field } of this.schema.childReferences(o.name)) {
-      if (field.deleteConstraint !== 'Restrict') continue;
+      const cascades = field.deleteConstraint === 'Cascade' || field.cascadeDelete;
+      if (!(field.deleteConstraint === 'Restrict' || (!cascades && !field.nillable))) continue;
+      if (AUDIT_FIELDS.includes(field.name as (typeof AUDIT_FIELDS)[number])) continue;
       const kids = [...this.store.table(child.name).values()].filter((r) => r[field.name] === id);
       if (kids.length > 0) {
         throw sfError(

@@ -169,11 +169,12 @@ export function systemFields(objectLabel: string): FieldDef[] {
   ];
 }
 
-/** OwnerId: defaulted to the running user on create. */
+/** OwnerId: defaulted to the running user on create; an owner cannot be deleted while it owns records. */
 export function ownerField(referenceTo: string[] = ['User']): FieldDef {
   return ref('OwnerId', 'Owner ID', referenceTo, 'Owner', null, {
     nillable: false,
     defaultedOnCreate: true,
+    deleteConstraint: 'Restrict',
   });
 }
 

@@ -406,6 +406,7 @@ function groupMember(): ObjectDef {
       ref('UserOrGroupId', 'User/Group ID', ['Group', 'User'], 'UserOrGroup', null, {
         ...REQ,
         ...CREATE_ONLY,
+        deleteConstraint: 'Cascade',
       }),
     ],
     { updateable: false },
@@ -611,9 +612,11 @@ function agentWork(): ObjectDef {
     '0Bz',
     [
       str('Name', 'Name', 255, RO),
+      // UNCONFIRMED: the work records of a deleted work item go with it.
       ref('WorkItemId', 'Work Item ID', ['Account', 'Case', 'Contact'], 'WorkItem', null, {
         ...REQ,
         ...C,
+        deleteConstraint: 'Cascade',
       }),
       ref('UserId', 'User ID', ['User'], 'User', null, { ...REQ, ...C }),
       ref('ServiceChannelId', 'Service Channel ID', ['ServiceChannel'], 'ServiceChannel', null, {

@@ -693,3 +693,42 @@ describe('bad input never crashes', () => {
     expect(sfErr(() => newCase(org, { Account: 'C-1' })).status).toBe(400);
   });
 });
+
+describe('owners', () => {
+  it('refuses an inactive user as owner', () => {
+    const { org } = makeOrg();
+    const u = org.create('User', {
+      Username: 'gone@example.com',
+      LastName: 'Gone',
+      Alias: 'gone',
+      Email: 'gone@example.com',
+      IsActive: false,
+    }).id;
+    const e = sfErr(() => newCase(org, { OwnerId: u }));
+    expect(item(e)).toEqual({
+      errorCode: 'INACTIVE_OWNER_OR_USER',
+      message: `operation performed with inactive user [${u}] as owner of case`,
+      fields: ['OwnerId'],
+    });
+  });
+
+  it('does not delete a queue that still owns records, nor a channel still in use', () => {
+    const { org } = makeOrg();
+    const queue = org.create('Group', { Name: 'Q', Type: 'Queue' }).id;
+    org.create('QueueSobject', { QueueId: queue, SobjectType: 'Case' });
+    const member = org.create('GroupMember', { GroupId: queue, UserOrGroupId: org.runningUserId }).id;
+    const caseId = newCase(org, { OwnerId: queue });
+    expect(item(sfErr(() => org.delete('Group', queue))).errorCode).toBe('DELETE_FAILED');
+    org.update('Case', caseId, { OwnerId: org.runningUserId });
+    org.delete('Group', queue);
+    expect(org.list('QueueSobject')).toHaveLength(0);
+    expect(item(sfErr(() => org.retrieve('GroupMember', member))).errorCode).toBe('ENTITY_IS_DELETED');
+    const ch = org.create('ServiceChannel', {
+      DeveloperName: 'C',
+      MasterLabel: 'C',
+      RelatedEntity: 'Case',
+    }).id;
+    org.create('PendingServiceRouting', { WorkItemId: caseId, ServiceChannelId: ch });
+    expect(item(sfErr(() => org.delete('ServiceChannel', ch))).errorCode).toBe('DELETE_FAILED');
+  });
+});
