@@ -19,8 +19,8 @@ function listTs(dir: string): string[] {
 }
 
 /**
- * Transpiles repoRoot/src into outRoot/src (CommonJS, ES2022) and links node_modules, config and
- * force-app beside it, so paths relative to the code resolve as they do from dist/.
+ * Transpiles repoRoot/src into outRoot/src (CommonJS, ES2022), plus bench/service-entry.ts, and links
+ * node_modules, config and force-app beside it, so paths relative to the code resolve as from dist/.
  */
 export async function buildService(
   repoRoot: string,
@@ -28,7 +28,7 @@ export async function buildService(
 ): Promise<{ files: number; ms: number }> {
   const t0 = Date.now();
   const srcDir = join(repoRoot, 'src');
-  const files = listTs(srcDir);
+  const files = [...listTs(srcDir), join(repoRoot, 'bench', 'service-entry.ts')];
   await Promise.all(
     files.map(async (file) => {
       const out = await transformFile(file, {
@@ -37,7 +37,7 @@ export async function buildService(
         module: { type: 'commonjs' },
         sourceMaps: false,
       });
-      const dest = join(outRoot, 'src', relative(srcDir, file)).replace(/\.ts$/, '.js');
+      const dest = join(outRoot, relative(repoRoot, file)).replace(/\.ts$/, '.js');
       mkdirSync(dirname(dest), { recursive: true });
       writeFileSync(dest, out.code);
     }),

@@ -81,15 +81,25 @@ export interface NaiveTransport {
 export interface NaiveOutcome {
   ok: boolean;
   calls: number;
+  /** Stopped before the last node because the caller's time was up. */
+  aborted?: boolean;
   /** The first failing node and its answer, when not ok. */
   failure?: { referenceId: string; status: number; body: unknown };
 }
 
-/** Writes one graph node by node, in the planned order, stopping at the first failure. */
-export async function writeGraphNaively(graph: GraphLike, transport: NaiveTransport): Promise<NaiveOutcome> {
+/**
+ * Writes one graph node by node, in the planned order, stopping at the first failure (or before the
+ * next node once `stop()` says the time is up).
+ */
+export async function writeGraphNaively(
+  graph: GraphLike,
+  transport: NaiveTransport,
+  stop: () => boolean = () => false,
+): Promise<NaiveOutcome> {
   const results = new Map<string, unknown>();
   let calls = 0;
   for (const node of graph.compositeRequest) {
+    if (stop()) return { ok: false, calls, aborted: true };
     const url = resolveRefs(node.url, results);
     const body = node.body === undefined ? undefined : resolveRefs(node.body, results);
     calls++;

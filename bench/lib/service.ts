@@ -65,10 +65,11 @@ export function deepMerge(base: Json, over: Json): Json {
   return out;
 }
 
-/** The entry point the service starts from: src/cli/start, else src/main. */
+/** The entry point the service starts from: src/cli/start (as `npm start`), else the bench's own. */
 export function serviceEntry(buildRoot: string): string {
-  for (const rel of ['src/cli/start.js', 'src/main.js']) if (existsSync(join(buildRoot, rel))) return rel;
-  throw new Error(`no service entry point (src/cli/start.ts or src/main.ts) in ${buildRoot}`);
+  for (const rel of ['src/cli/start.js', 'bench/service-entry.js'])
+    if (existsSync(join(buildRoot, rel))) return rel;
+  throw new Error(`no service entry point (src/cli/start.ts or bench/service-entry.ts) in ${buildRoot}`);
 }
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
@@ -100,6 +101,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     BOT_AUTH_PUBLIC_KEYS: o.bot.publicKeyPem,
     SALESFORCE_MODE: 'emulator',
     SALESFORCE_LOGIN_URL: o.jwt.loginUrl,
+    SALESFORCE_AUDIENCE: o.jwt.audience,
     SALESFORCE_INSTANCE_URL: o.emulatorUrl,
     SALESFORCE_CLIENT_ID: o.jwt.clientId,
     SALESFORCE_USERNAME: o.jwt.username,

@@ -104,4 +104,16 @@ describe('writeGraphNaively', () => {
     expect(r.calls).toBe(2);
     expect(r.failure).toMatchObject({ referenceId: 'psr', status: 400 });
   });
+
+  it('stops before the next node once the time is up', async () => {
+    let calls = 0;
+    const transport: NaiveTransport = {
+      request: () => {
+        calls++;
+        return Promise.resolve({ status: 201, body: { id: `id${calls}` } });
+      },
+    };
+    const r = await writeGraphNaively(graph, transport, () => calls >= 1);
+    expect(r).toEqual({ ok: false, calls: 1, aborted: true });
+  });
 });
