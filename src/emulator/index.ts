@@ -25,7 +25,11 @@ import { loadSeed, parseSeed, readSeedFile, type Seed, type SeedInput, type Seed
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_FORCE_APP_DIR = path.join(REPO_ROOT, 'force-app');
 export const DEFAULT_SEED_FILE = path.join(REPO_ROOT, 'config', 'emulator-seed.json');
-export const DEFAULT_API_VERSIONS = ['58.0', '59.0', '60.0', '61.0', '62.0', '63.0'] as const;
+/** API versions offered: 31.0 (the oldest Salesforce still serves) to 63.0 (the project's version). */
+export const DEFAULT_API_VERSIONS: readonly string[] = Array.from(
+  { length: 63 - 31 + 1 },
+  (_x, i) => `${31 + i}.0`,
+);
 
 export interface EmulatorOptions {
   /** The force-app tree the schema is built from (standard objects + its custom fields/objects). Null: standard objects only. */
@@ -40,7 +44,7 @@ export interface EmulatorOptions {
   sessionIdleMs?: number;
   /** Daily API request allocation. Default 100,000. */
   dailyApiLimit?: number;
-  /** API versions offered (newest last). Default 58.0–63.0. */
+  /** API versions offered (newest last). Default 31.0–63.0. */
   apiVersions?: string[];
   /** Faults active from the start. */
   faults?: FaultSettingsInput;

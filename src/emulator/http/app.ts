@@ -79,6 +79,12 @@ export function createEmulatorApp(deps: EmulatorAppDeps): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
 
+  // Clients that keep a trailing slash on the instance URL send `//services/…`: one slash is meant.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.url.startsWith('//')) req.url = req.url.replace(/^\/+/, '/');
+    next();
+  });
+
   // Admin routes first: no auth, no faults, not counted.
   app.use('/__emulator', express.json({ limit: MAX_BODY }), deps.admin);
 
@@ -156,7 +162,7 @@ export function createEmulatorApp(deps: EmulatorAppDeps): Express {
     '/services/data',
     express.raw({ type: () => true, limit: MAX_BODY }),
     async (req: Request, res: Response) => {
-      const parsed = parseDataUrl(req.originalUrl);
+      const parsed = parseDataUrl(req.baseUrl + req.url);
       const segments = parsed?.segments ?? [];
       usage.count(parsed ? familyOf(segments) : 'other');
       await latency();
@@ -251,18 +257,12 @@ export function createEmulatorApp(deps: EmulatorAppDeps): Express {
   return app;
 }
 
-const RELEASES: Record<string, string> = {
-  '58.0': "Summer '23",
-  '59.0': "Winter '24",
-  '60.0': "Spring '24",
-  '61.0': "Summer '24",
-  '62.0': "Winter '25",
-  '63.0': "Spring '25",
-  '64.0': "Summer '25",
-  '65.0': "Winter '26",
-  '66.0': "Spring '26",
-};
-
+/** The release a version shipped in: 31.0 is Summer '14, then Winter, Spring, Summer … (63.0 is Spring '25). */
 export function versionLabel(v: string): string {
-  return RELEASES[v] ?? `Version ${v}`;
+  const n = Math.round(Number.parseFloat(v));
+  if (!Number.isFinite(n) || n < 31) return `Version ${v}`;
+  const idx = n - 31;
+  const season = ['Summer', 'Winter', 'Spring'][idx % 3] ?? 'Summer';
+  const year = 14 + Math.floor((idx + 2) / 3);
+  return `${season} '${String(year).padStart(2, '0')}`;
 }

@@ -701,6 +701,7 @@ function requireType(record: Record<string, unknown>, i: number): string {
 /** `/composite/sobjects` (sObject Collections). */
 export function runCollections(api: RestApi, req: RestRequest, rest: string[]): RestResponse {
   const { org } = api.ctx;
+  if (versionNumber(req.version) < 42) throw notFound();
   const options = dmlOptions(req.headers);
   const v = req.version;
   if (rest.length === 0) {

@@ -2,6 +2,7 @@ import type { DmlOptions, OrgApi, SObjectRecord } from '../org/types';
 import { SalesforceApiError } from '../org/types';
 import { badRequest, methodNotAllowed, notFound, sfError, toRestResponse, type RestResponse } from './errors';
 import { batchSizeFromHeader, type QueryCursors } from './query-cursors';
+import { queryColumns } from './query-columns';
 import { runBatch, runCollections, runComposite, runGraph } from './composite';
 
 /** One REST call after routing: the resource path below `/services/data/vNN.N/`, already split. */
@@ -308,6 +309,8 @@ export class RestApi {
     const queryOptions: { includeDeleted?: boolean; apiVersion: string } = { apiVersion: req.version };
     if (kind === 'queryAll') queryOptions.includeDeleted = true;
     const result = org.query(q, queryOptions);
+    // `&columns=true`: the columns of the query instead of its rows (Developer Console, sf data query).
+    if (req.query.get('columns') === 'true') return { status: 200, body: queryColumns(org, q) };
     const batch = batchSizeFromHeader(req.headers['sforce-query-options']);
     return { status: 200, body: cursors.firstPage(req.userId, req.version, kind, result, batch) };
   }

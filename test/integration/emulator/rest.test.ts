@@ -244,3 +244,36 @@ describe('REST data API: upsert with several matches', () => {
     expect(get.status).toBe(300);
   });
 });
+
+describe('REST data API: what other Salesforce clients send', () => {
+  const t = testEmulator();
+
+  it('serves the oldest supported versions (sf CLI reads the user on v51.0)', async () => {
+    const info = await t.get('/services/oauth2/userinfo');
+    const res = await t.get(`/services/data/v51.0/sobjects/User/${info.body.user_id}`);
+    expect(res.status).toBe(200);
+    expect(res.body.attributes.url).toBe(`/services/data/v51.0/sobjects/User/${info.body.user_id}`);
+    const versions = list<{ version: string; label: string }>((await t.raw().get('/services/data')).body);
+    expect(versions[0]).toEqual({ version: '31.0', label: "Summer '14", url: '/services/data/v31.0' });
+    expect(versions.find((v) => v.version === '63.0')?.label).toBe("Spring '25");
+  });
+
+  it('tolerates a doubled leading slash (an instance URL kept with a trailing slash)', async () => {
+    const res = await t.get(`/${DATA}/limits`);
+    expect(res.status).toBe(200);
+    expect(res.body.DailyApiRequests).toBeDefined();
+  });
+
+  it('answers query column metadata with &columns=true', async () => {
+    const q = encodeURIComponent('SELECT Id, Name, Owner.Name, (SELECT LastName FROM Contacts) FROM Account');
+    const res = await t.get(`${DATA}/query?q=${q}&columns=true`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ entityName: 'Account', idSelected: true, keyPrefix: '001' });
+    const cols = list<{ columnName: string; joinColumns: { columnName: string }[]; aggregate: boolean }>(
+      res.body.columnMetadata,
+    );
+    expect(cols.map((c) => c.columnName)).toEqual(['Id', 'Name', 'Owner', 'Contacts']);
+    expect(cols[2]!.joinColumns.map((c) => c.columnName)).toEqual(['Name']);
+    expect(cols[3]!.aggregate).toBe(true);
+  });
+});
