@@ -6,6 +6,13 @@ import { z } from 'zod';
 import { handoffAnswerSchema } from '../contract/answer';
 import { handoffIdSchema, handoffRequestSchema } from '../contract/handoff';
 import { problemSchema } from '../contract/problem';
+import { escalationEvaluationSchema, routingDecisionSchema } from '../contract/routing';
+import { conversationStateSchema } from '../policy';
+
+/** What POST /v1/escalations/evaluate answers: the evaluation and the recommended routing. */
+const escalationAdviceSchema = escalationEvaluationSchema.extend({
+  recommendation: routingDecisionSchema.omit({ dropAdditionalSkillsTimeout: true }),
+});
 
 type JsonObject = Record<string, unknown>;
 
@@ -89,6 +96,24 @@ export function buildOpenApiDocument(version: string): JsonObject {
           },
         },
       },
+      '/v1/escalations/evaluate': {
+        post: {
+          operationId: 'evaluateEscalation',
+          summary: 'Mid-conversation: should the bot hand off now, and to which skills?',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: ref('ConversationState') } },
+          },
+          responses: {
+            '200': {
+              description: 'Every rule that fired and why, and the recommended routing',
+              content: { 'application/json': { schema: ref('EscalationAdvice') } },
+            },
+            '400': problem('Invalid conversation state (errors lists every field)'),
+            '401': common['401'],
+          },
+        },
+      },
       '/healthz': {
         get: {
           operationId: 'health',
@@ -120,6 +145,8 @@ export function buildOpenApiDocument(version: string): JsonObject {
         HandoffRequest: jsonSchema(handoffRequestSchema, 'input'),
         HandoffAnswer: jsonSchema(handoffAnswerSchema, 'output'),
         Problem: jsonSchema(problemSchema, 'output'),
+        ConversationState: jsonSchema(conversationStateSchema, 'input'),
+        EscalationAdvice: jsonSchema(escalationAdviceSchema, 'output'),
       },
     },
   };

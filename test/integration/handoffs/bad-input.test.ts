@@ -118,6 +118,13 @@ describe('bad input over real HTTP', () => {
     expect((await problemOf(text)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
+  it('is ready against the emulator, and serves its OpenAPI document', async () => {
+    const ready = await fetch(`${h.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    const doc = (await (await fetch(`${h.baseUrl}/openapi.json`)).json()) as { openapi: string };
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
   it('an unknown handoff id gets 404', async () => {
     const res = await h.get('/v1/handoffs/ho-does-not-exist-1');
     expect(res.status).toBe(404);

@@ -10,7 +10,13 @@ describe('GET /openapi.json', () => {
     const doc = res.body;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/handoffs', '/v1/handoffs/{handoffId}', '/healthz', '/readyz']),
+      expect.arrayContaining([
+        '/v1/handoffs',
+        '/v1/handoffs/{handoffId}',
+        '/v1/escalations/evaluate',
+        '/healthz',
+        '/readyz',
+      ]),
     );
     expect(Object.keys(doc.paths['/v1/handoffs'].post.responses)).toEqual(
       expect.arrayContaining(['200', '201', '202', '400', '401', '409', '413', '415']),
