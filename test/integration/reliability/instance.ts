@@ -1,47 +1,29 @@
 /**
- * One service instance's delivery side, run as a child process by the reliability test so it can be
- * SIGKILLed mid-delivery: the durable deliverer (store + worker) with the real src/salesforce client
- * and deliverHandoffs against the emulator. Configuration comes in RELIABILITY_INSTANCE (JSON).
- * Prints "ready" once started; SIGTERM shuts it down gracefully.
+ * One full service instance (src/main.ts startService: HTTP, auth, policy, redaction, the durable
+ * deliverer, src/salesforce) run as a child process by the reliability test, so it can be SIGKILLed
+ * mid-delivery. Configuration overrides come in RELIABILITY_INSTANCE (JSON); nothing else is read
+ * from the environment. Prints "ready <url> <workerId>" once listening; SIGTERM closes it gracefully.
  */
-import { createDeliverer, deliveryConfigSchema } from '../../../src/delivery';
-import type { DeliveryConfigInput } from '../../../src/delivery';
-import { defaultMapping } from '../../../src/plan';
-import { createSalesforceClient } from '../../../src/salesforce';
-
-interface InstanceConfig {
-  delivery: DeliveryConfigInput;
-  salesforce: { loginUrl: string; audience: string; clientId: string; username: string; privateKey: string };
-}
-
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-};
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../../src/config';
+import { DurableDeliverer } from '../../../src/delivery';
+import { createLogger } from '../../../src/log';
+import { startService } from '../../../src/main';
 
 async function main(): Promise<void> {
-  const cfg = JSON.parse(process.env.RELIABILITY_INSTANCE ?? '{}') as InstanceConfig;
-  const client = createSalesforceClient(
-    { ...cfg.salesforce, apiVersion: '63.0', requestTimeoutMs: 15_000 },
-    quiet,
-  );
-  const deliverer = await createDeliverer({
-    config: deliveryConfigSchema.parse(cfg.delivery),
-    salesforce: client,
-    mapping: defaultMapping(),
-    logger: quiet,
+  const overrides = JSON.parse(process.env.RELIABILITY_INSTANCE ?? '{}') as Record<string, unknown>;
+  const config = loadConfig({ env: {}, overrides });
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const service = await startService(config, {
+    port: 0,
+    logger: createLogger({ level: 'error', stream: sink }),
   });
-  // keep the process alive: the worker's timers are unref'd by design
-  const keepAlive = setInterval(() => undefined, 1_000);
+  const workerId =
+    service.deliverer instanceof DurableDeliverer ? service.deliverer.worker.workerId : 'unknown';
   process.on('SIGTERM', () => {
-    void deliverer.close().finally(() => {
-      clearInterval(keepAlive);
-      process.exit(0);
-    });
+    void service.close().finally(() => process.exit(0));
   });
-  process.stdout.write(`ready ${deliverer.worker.workerId}\n`);
+  process.stdout.write(`ready ${service.url} ${workerId}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -3,9 +3,9 @@
  * (separate files, so jest runs them in parallel).
  *
  * Never lose a handoff, never write one twice. Drives a few hundred (CI) or a few thousand
- * (`npm run test:reliability`) handoffs through durable delivery — service instances as child
- * processes (test/integration/reliability/instance.ts: store + worker + src/salesforce) against the
- * local org emulator — while the emulator injects error storms (UNABLE_TO_LOCK_ROW, 503,
+ * (`npm run test:reliability`) handoffs over HTTP through the full service — instances as child
+ * processes (test/integration/reliability/instance.ts: src/main.ts startService) sharing one store,
+ * against the local org emulator — while the emulator injects error storms (UNABLE_TO_LOCK_ROW, 503,
  * REQUEST_LIMIT_EXCEEDED, writes that commit and then lose their answer), a full outage window and
  * session expiry, and while one instance is SIGKILLed mid-delivery and replaced. Afterwards every
  * accepted handoff is in the org exactly once: one Case, one Bot_Handoff__c, one PendingServiceRouting.
@@ -20,11 +20,17 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SignJWT } from 'jose';
 import { openHandoffStore, PostgresHandoffStore } from '../../../src/delivery';
 import type { DeliveryConfigInput, HandoffStore, StoreConfig } from '../../../src/delivery';
 import { createEmulator } from '../../../src/emulator/index';
 import type { Emulator } from '../../../src/emulator/index';
+import { handoff } from '../../support/handoff-factory';
 import { prepared } from '../../unit/delivery/fixtures';
+
+const BOT_SECRET = 'reliability-bot-secret-0123456789abcdef';
+const BOT_ISSUER = 'fsc-handoff-reliability';
+const BOT_AUDIENCE = 'fsc-handoff';
 
 const FULL = process.env.RELIABILITY_SIZE === 'full';
 const N = Number(process.env.RELIABILITY_HANDOFFS ?? (FULL ? 3000 : 240));
@@ -38,6 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Instance {
   name: string;
   child: ChildProcess;
+  url: string;
   workerId: string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
@@ -51,7 +58,7 @@ async function startInstance(name: string, store: StoreConfig, emu: Emulator): P
   const delivery: DeliveryConfigInput = {
     store,
     workerId: name,
-    latencyBudgetMs: 0,
+    latencyBudgetMs: 300,
     gatherWindowMs: 3,
     pollIntervalMs: 100,
     concurrency: 3,
@@ -67,20 +74,22 @@ async function startInstance(name: string, store: StoreConfig, emu: Emulator): P
     agentPoll: { enabled: false },
     shutdownTimeoutMs: 5_000,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', INSTANCE], {
-    env: {
-      ...process.env,
-      RELIABILITY_INSTANCE: JSON.stringify({
-        delivery,
-        salesforce: {
-          loginUrl: jwt.loginUrl,
-          audience: jwt.audience,
-          clientId: jwt.clientId,
-          username: jwt.username,
-          privateKey: jwt.privateKeyPem,
-        },
-      }),
+  const overrides = {
+    server: { host: '127.0.0.1', port: 0 },
+    salesforce: {
+      mode: 'emulator',
+      loginUrl: jwt.loginUrl,
+      audience: jwt.audience,
+      clientId: jwt.clientId,
+      username: jwt.username,
+      privateKey: jwt.privateKeyPem,
     },
+    botAuth: { issuer: BOT_ISSUER, audience: BOT_AUDIENCE, hs256Secret: BOT_SECRET },
+    delivery,
+    logging: { level: 'error' },
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', INSTANCE], {
+    env: { PATH: process.env.PATH ?? '', RELIABILITY_INSTANCE: JSON.stringify(overrides) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -88,16 +97,16 @@ async function startInstance(name: string, store: StoreConfig, emu: Emulator): P
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  const workerId = await new Promise<string>((resolve, reject) => {
+  const [url, workerId] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /^ready (\S+)$/m.exec(out);
-      if (m) resolve(m[1]!);
+      const m = /^ready (\S+) (\S+)$/m.exec(out);
+      if (m) resolve([m[1]!, m[2]!]);
     });
     void exit.then(({ code, signal }) => reject(new Error(`${name} exited (${code ?? signal}): ${err}`)));
   });
-  const inst: Instance = { name, child, workerId, exit, stderr: () => err };
+  const inst: Instance = { name, child, url, workerId, exit, stderr: () => err };
   running.add(inst);
   void exit.then(() => running.delete(inst));
   return inst;
@@ -134,6 +143,63 @@ async function acceptMany(store: HandoffStore, n: number, tag: string): Promise<
   return ids;
 }
 
+const botToken = () =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(BOT_ISSUER)
+    .setAudience(BOT_AUDIENCE)
+    .setSubject('reliability-bot')
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(BOT_SECRET));
+
+/**
+ * POSTs one handoff like a bot would: to a live instance, and on a network error or a 5xx again (same
+ * handoffId, same body) to the next one. Resolves with the final status (200/201/202).
+ */
+async function submitLikeABot(body: unknown, token: string, turn: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const live = [...running].filter((i) => i.child.exitCode === null && i.child.signalCode === null);
+    const target = live[(turn + attempt) % Math.max(1, live.length)];
+    if (target) {
+      try {
+        const res = await fetch(`${target.url}/v1/handoffs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        await res.arrayBuffer();
+        if (res.status < 500) return res.status;
+      } catch {
+        // the instance died under us: try another
+      }
+    }
+    await sleep(100);
+  }
+  throw new Error('no instance accepted the handoff');
+}
+
+/** Submits n handoffs over HTTP, `parallel` at a time; returns the ids and how they were answered. */
+async function submitMany(
+  n: number,
+  tag: string,
+  parallel = 16,
+): Promise<{ ids: string[]; statuses: number[] }> {
+  const token = await botToken();
+  const ids = Array.from({ length: n }, (_, i) => `ho-rel-${tag}-${String(i).padStart(5, '0')}`);
+  const statuses: number[] = new Array<number>(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < n) {
+        const i = next++;
+        statuses[i] = await submitLikeABot(handoff({ handoffId: ids[i]! }), token, i);
+      }
+    }),
+  );
+  return { ids, statuses };
+}
+
 /** How many times each value occurs. */
 function tally(values: unknown[]): Map<string, number> {
   const m = new Map<string, number>();
@@ -153,7 +219,9 @@ async function expectExactlyOnce(emu: Emulator, store: HandoffStore, ids: string
     if (cases.get(id) !== 1) wrong.push(`${id}: ${cases.get(id) ?? 0} cases`);
     if (handoffs.get(id) !== 1) wrong.push(`${id}: ${handoffs.get(id) ?? 0} handoff records`);
     const caseId = rec?.caseId?.slice(0, 15) ?? '';
-    if (psrs.get(caseId) !== 1) wrong.push(`${id}: ${psrs.get(caseId) ?? 0} routing requests`);
+    const expectedPsrs = rec?.routing.mode === 'skills_based' ? 1 : 0;
+    if ((psrs.get(caseId) ?? 0) !== expectedPsrs)
+      wrong.push(`${id}: ${psrs.get(caseId) ?? 0} routing requests`);
   }
   expect(wrong.slice(0, 20)).toEqual([]);
   expect(cases.size).toBe(ids.length);
@@ -213,12 +281,18 @@ export function describeReliability(name: string, makeStore: StoreFactory): void
         errorRates: { unableToLockRow: 0.15, serviceUnavailable: 0.1, requestLimitExceeded: 0.03 },
         commitThenFail: { rate: 0.08, mode: '503' },
       });
-      const ids = await acceptMany(store, third, 'storm');
+      const statuses: number[] = [];
+      const submit = async (n: number, tag: string) => {
+        const r = await submitMany(n, tag);
+        statuses.push(...r.statuses);
+        return r.ids;
+      };
+      const ids = await submit(third, 'storm');
       await until('progress through the storm', async () => (await routed()) >= third / 3, 60_000);
 
       // 2. a full outage window
       emu.setFaults({ outage: 1_500 });
-      ids.push(...(await acceptMany(store, third, 'outage')));
+      ids.push(...(await submit(third, 'outage')));
       await sleep(1_600);
 
       // 3. sessions expire, connections drop after commit, calls are slow — and instance A is killed
@@ -229,7 +303,7 @@ export function describeReliability(name: string, makeStore: StoreFactory): void
         errorRates: { unableToLockRow: 0.1, serviceUnavailable: 0.05, requestLimitExceeded: 0 },
         commitThenFail: { rate: 0.05, mode: 'drop' },
       });
-      ids.push(...(await acceptMany(store, N - 2 * third, 'kill')));
+      const lastWave = submit(N - 2 * third, 'kill');
       await until(
         'A to hold claims mid-delivery',
         async () =>
@@ -239,6 +313,10 @@ export function describeReliability(name: string, makeStore: StoreFactory): void
       a.child.kill('SIGKILL');
       expect((await a.exit).signal).toBe('SIGKILL');
       const c = await startInstance('C', storeCfg.config, emu); // the restart
+      ids.push(...(await lastWave));
+      // every handoff was answered 201 (delivered in the budget), 202 (pending) or 200 (a retried POST)
+      expect(statuses.filter((st) => ![200, 201, 202].includes(st))).toEqual([]);
+      expect(statuses).toHaveLength(N);
 
       // 4. the storm passes; everything must arrive
       await until('half delivered', async () => (await routed()) >= N / 2, FULL ? 600_000 : 90_000);
