@@ -131,6 +131,8 @@ export class Org implements OrgApi {
   private readonly now: () => Date;
   private readonly listeners = new Set<(c: RecordChange) => void>();
   private readonly hashes = new Map<string, number>();
+  private readonly pending: RecordChange[] = [];
+  private emitting = false;
   private lastTime = 0;
   private readonly orgName: string;
   private readonly fixedOrganizationId: string | undefined;
@@ -210,16 +212,26 @@ export class Org implements OrgApi {
       throw e;
     }
     const changes = this.store.commit();
-    // Every listener hears every change even when one of them throws; the write stays committed.
+    // Changes are delivered in commit order. A listener that writes (the Omni simulator) starts a new
+    // transaction whose changes join the queue behind the ones still being delivered. Every listener
+    // hears every change even when one of them throws; the write stays committed.
+    this.pending.push(...changes);
     let failure: { error: unknown } | undefined;
-    for (const c of changes) {
-      for (const l of [...this.listeners]) {
-        try {
-          l(structuredClone(c));
-        } catch (error) {
-          if (this.onListenerError) this.onListenerError(error, c);
-          else failure ??= { error };
+    if (!this.emitting) {
+      this.emitting = true;
+      try {
+        for (let c = this.pending.shift(); c; c = this.pending.shift()) {
+          for (const l of [...this.listeners]) {
+            try {
+              l(structuredClone(c));
+            } catch (error) {
+              if (this.onListenerError) this.onListenerError(error, c);
+              else failure ??= { error };
+            }
+          }
         }
+      } finally {
+        this.emitting = false;
       }
     }
     if (failure) throw failure.error;

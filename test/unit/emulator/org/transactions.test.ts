@@ -73,6 +73,28 @@ describe('transactions and change events', () => {
     expect(org.list('Widget__c')).toHaveLength(1);
   });
 
+  it('delivers changes made by a listener after the ones already committed, in order', () => {
+    const { org } = makeOrg();
+    const heard: string[] = [];
+    org.onChange((c) => {
+      heard.push(`${c.kind} ${c.sobject}`);
+      // Like the Omni simulator: react to a new Case by writing another record.
+      if (c.kind === 'created' && c.sobject === 'Case')
+        org.create('Account', { Name: `for ${String(c.after?.Subject)}` });
+    });
+    org.transaction(() => {
+      newCase(org, { Subject: 'one' });
+      newCase(org, { Subject: 'two' });
+    });
+    expect(heard).toEqual(['created Case', 'created Case', 'created Account', 'created Account']);
+    expect(
+      org
+        .list('Account')
+        .map((a) => a.Name)
+        .sort(),
+    ).toEqual(['for one', 'for two']);
+  });
+
   it('lets a listener unsubscribe', () => {
     const { org } = makeOrg();
     const seen: RecordChange[] = [];
