@@ -4,9 +4,34 @@
  * This is the seam between the data layer and the HTTP layer:
  * - every public method is synchronous and throws `SalesforceApiError` (status + Salesforce error body);
  * - each DML call is atomic on its own, and `transaction(fn)` groups calls (composite allOrNone, graphs);
- * - `onChange` listeners hear committed changes, in order, after the outermost transaction commits;
- * - `systemCreate` / `systemUpdate` write as the platform does (read-only fields allowed), for the
- *   Omni-Channel simulator and seeding; everything else validates like the REST API.
+ * - `onChange` listeners hear committed changes, in commit order, after the outermost transaction
+ *   commits; changes written by a listener are queued behind the ones being delivered;
+ * - `systemCreate` / `systemUpdate` write as the platform does (read-only fields allowed, the PSR lock
+ *   ignored), for the Omni-Channel simulator and seeding; everything else validates like the REST API;
+ * - `query(soql, { apiVersion })` and `upsert(…, { apiVersion })` put that version in record URLs
+ *   (default: `OrgOptions.apiVersion`, 63.0).
+ *
+ * Errors (status, errorCode):
+ * - 404 NOT_FOUND: unknown object, missing record, unknown or non-external-id upsert field
+ *   ("Provided external ID field does not exist or is not accessible: X");
+ * - 404 ENTITY_IS_DELETED: retrieve/update/delete of a record in the recycle bin (400 when a write body
+ *   references one);
+ * - 400 MALFORMED_ID: malformed id or id of another object ("<Label>: id value of incorrect type: <v>");
+ * - 400 INVALID_FIELD: unknown field ("No such column 'X' on sobject of type Y"), foreign key by external
+ *   id not found ("Foreign key external ID: v not found for field F in entity E"), both `Account` and
+ *   `AccountId` given, a relationship keyed by a non-external-id field;
+ * - 400 JSON_PARSER_ERROR: a value of the wrong JSON type ("Cannot deserialize instance of boolean from
+ *   VALUE_STRING value yes or request may be missing a required field");
+ * - 400 REQUIRED_FIELD_MISSING, STRING_TOO_LONG, INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST,
+ *   NUMBER_OUTSIDE_VALID_RANGE, INVALID_EMAIL_ADDRESS, DUPLICATE_VALUE, INVALID_CROSS_REFERENCE_KEY,
+ *   INVALID_FIELD_FOR_INSERT_UPDATE (not createable/updateable, master-detail reparent, Id on insert),
+ *   DELETE_FAILED (restricting children), INACTIVE_OWNER_OR_USER;
+ * - 300 with a JSON array of record URLs: an upsert key that matches several records.
+ * UNCONFIRMED (the emulator's reading, not found in Salesforce documentation): FIELD_INTEGRITY_EXCEPTION
+ * for an edit of a PendingServiceRouting that is ready for routing (and its SkillRequirements), for a
+ * Group owner that is not a queue supporting the object, and for a PSR work item the channel does not
+ * route; INVALID_TYPE_FOR_OPERATION for objects that cannot be inserted/updated/deleted;
+ * INVALID_FIELD_FOR_INSERT_UPDATE for person fields on business accounts (and Name on person accounts).
  */
 import type { FieldDef, ObjectDef } from '../schema/model';
 import type { Schema } from '../schema/model';
