@@ -135,6 +135,9 @@ export async function startService(
   });
 
   const server = app.listen(options.port ?? config.server.port, config.server.host);
+  // A client that trickles headers or a body cannot hold a connection for long.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
