@@ -817,7 +817,7 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
       }
     });
     // Validates the field name once for the whole call (NOT_FOUND if it is not an external id).
-    api.findByExternalId(sobject, extField, '\u0000');
+    api.externalIdField(sobject, extField);
     const results = runItems(
       api,
       records.length,

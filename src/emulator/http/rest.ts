@@ -1,4 +1,4 @@
-import type { DmlOptions, OrgApi, SObjectRecord } from '../org/types';
+import type { DmlOptions, FieldDescribe, OrgApi, SObjectRecord } from '../org/types';
 import { SalesforceApiError } from '../org/types';
 import { badRequest, methodNotAllowed, notFound, sfError, toRestResponse, type RestResponse } from './errors';
 import { batchSizeFromHeader, type QueryCursors } from './query-cursors';
@@ -215,18 +215,37 @@ export class RestApi {
   }
 
   /** Records whose external-id field equals `value` (the field must be an external id or idLookup). */
-  findByExternalId(sobject: string, field: string, value: string): { field: string; ids: string[] } {
+  /** The external-id (or idLookup) field of an object; NOT_FOUND when there is no such field. */
+  externalIdField(sobject: string, field: string): { object: string; field: FieldDescribe } {
     const describe = this.ctx.org.describe(sobject);
     const f = describe.fields.find((x) => x.name.toLowerCase() === field.toLowerCase());
     if (!f || !(f.externalId || f.idLookup)) {
       throw notFound(`Provided external ID field does not exist or is not accessible: ${field}`);
     }
+    return { object: describe.name, field: f };
+  }
+
+  findByExternalId(sobject: string, field: string, value: string): { field: string; ids: string[] } {
+    const { object, field: f } = this.externalIdField(sobject, field);
+    const describe = { name: object };
+    // Equality on an external id goes through SOQL (the org indexes it); text compares ignore case
+    // there, so a case-sensitive field is checked again here.
+    const literal = `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const numeric = f.type === 'int' || f.type === 'double' || f.type === 'currency' || f.type === 'percent';
+    let rows: Record<string, unknown>[];
+    try {
+      rows = this.ctx.org.query(
+        `SELECT Id, ${f.name} FROM ${describe.name} WHERE ${f.name} = ${numeric && /^-?\d+(\.\d+)?$/.test(value) ? value : literal}`,
+      ).records;
+    } catch {
+      rows = this.ctx.org.list(describe.name);
+    }
     const ids: string[] = [];
-    for (const r of this.ctx.org.list(describe.name)) {
+    for (const r of rows) {
       const cur = r[f.name];
       if (typeof cur !== 'string' && typeof cur !== 'number' && typeof cur !== 'boolean') continue;
       const a = String(cur);
-      if (f.caseSensitive ? a === value : a.toLowerCase() === value.toLowerCase()) ids.push(r.Id);
+      if (f.caseSensitive ? a === value : a.toLowerCase() === value.toLowerCase()) ids.push(String(r.Id));
     }
     return { field: f.name, ids };
   }

@@ -30,6 +30,18 @@ export interface OmniOptions {
 
 const ACTIVE = new Set(['Assigned', 'Opened']);
 
+/** Objects whose changes can change a routing decision. */
+const ROUTING_OBJECTS = new Set([
+  'Case',
+  'PendingServiceRouting',
+  'SkillRequirement',
+  'AgentWork',
+  'ServiceResource',
+  'ServiceResourceSkill',
+  'GroupMember',
+  'Group',
+]);
+
 /** Writes as the platform (read-only fields allowed), when the org offers them. */
 export interface SystemWrites {
   systemCreate(sobject: string, fields: Record<string, unknown>): { id: string };
@@ -69,6 +81,7 @@ export class OmniSimulator {
   private readonly lastAssigned = new Map<string, number>();
   private pendingChanges: RecordChange[] = [];
   private running = false;
+  private immediateScheduled = false;
   private stopped = true;
   private seq = 0;
   readonly errors: string[] = [];
@@ -119,6 +132,7 @@ export class OmniSimulator {
     this.interval = undefined;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.immediateScheduled = false;
   }
 
   /** Forgets routing state (the org's records are reset separately). */
@@ -219,9 +233,13 @@ export class OmniSimulator {
   }
 
   private schedule(ms: number): void {
-    if (this.stopped || !this.options.autoRoute) return;
+    if (this.stopped || !this.options.autoRoute) {
+      if (ms === 0) this.immediateScheduled = false;
+      return;
+    }
     const t = setTimeout(() => {
       this.timers.delete(t);
+      if (ms === 0) this.immediateScheduled = false;
       this.safeTick();
     }, ms);
     t.unref();
@@ -229,7 +247,11 @@ export class OmniSimulator {
   }
 
   private onChange(change: RecordChange): void {
+    if (!ROUTING_OBJECTS.has(change.sobject)) return;
     this.pendingChanges.push(change);
+    // One pass handles every change that arrived before it: coalesce the immediate ticks.
+    if (this.immediateScheduled) return;
+    this.immediateScheduled = true;
     this.schedule(0);
   }
 

@@ -148,6 +148,15 @@ describe('REST data API: records', () => {
     expect(byExt.body.Subject).toBe('Card blocked abroad (updated)');
   });
 
+  it('finds records by an external id holding quotes and backslashes, ignoring case', async () => {
+    const value = "O'Brien\\HO-1";
+    const url = `${DATA}/sobjects/Case/Handoff_Id__c/${encodeURIComponent(value)}`;
+    expect((await t.patch(url, { Subject: 'Quoted key' })).status).toBe(201);
+    const got = await t.get(`${DATA}/sobjects/Case/Handoff_Id__c/${encodeURIComponent(value.toLowerCase())}`);
+    expect(got.status).toBe(200);
+    expect(got.body.Subject).toBe('Quoted key');
+  });
+
   it('answers NOT_FOUND for an upsert on a field that is not an external id', async () => {
     const res = await t.patch(`${DATA}/sobjects/Case/Subject/abc`, { Status: 'New' });
     expect(res.status).toBe(404);
