@@ -1,4 +1,5 @@
 import type { Org } from '../../../../src/emulator/org/org';
+import { toId18 } from '../../../../src/emulator/org/ids';
 import { item, makeOrg, newCase, sfErr } from './helpers';
 
 function setup(): { org: Org; channel: string; caseId: string; skill: string } {
@@ -262,5 +263,84 @@ describe('other Omni objects', () => {
     expect(org.retrieve('FinancialAccountParty', party).IsRoleActive).toBe(false);
     org.delete('FinancialAccount', fa);
     expect(org.list('FinancialAccountParty')).toHaveLength(0);
+  });
+});
+
+describe('the handoff write sequence (one transaction, as a composite graph runs it)', () => {
+  function handoff(org: Org, channel: string, skills: string[]): { caseId: string; psrId: string } {
+    return org.transaction(() => {
+      const c = org.upsert('Case', 'Ticket_Key__c', 'H-1', {
+        Subject: 'Card blocked',
+        Account: { Customer_No__c: 'C-1' },
+        Contact: { Customer_No__c: 'P-1' },
+      });
+      org.upsert('Widget__c', 'Widget_Key__c', 'H-1', { Case__c: c.id, Label__c: 'handoff' });
+      const psrId = org.create('PendingServiceRouting', {
+        WorkItemId: c.id,
+        ServiceChannelId: channel,
+        RoutingType: 'SkillsBased',
+        RoutingModel: 'MostAvailable',
+        IsReadyForRouting: false,
+      }).id;
+      let related = psrId;
+      for (const skill of skills) {
+        const sr = org.create('SkillRequirement', {
+          RelatedRecordId: related,
+          SkillId: skill,
+          SkillLevel: 1,
+        }).id;
+        related = String(org.retrieve('SkillRequirement', sr, ['RelatedRecordId']).RelatedRecordId);
+      }
+      org.update('PendingServiceRouting', related, { IsReadyForRouting: true });
+      return { caseId: c.id, psrId };
+    });
+  }
+
+  it('writes the case, its child, the PSR and its skills, then locks the PSR', () => {
+    const { org, channel } = setup();
+    const lending = org.create('Skill', { DeveloperName: 'Lending', MasterLabel: 'Lending' }).id;
+    const cards = org.list('Skill').find((s) => s.DeveloperName === 'Cards')?.Id ?? '';
+    const acc = org.create('Account', {
+      RecordTypeId: org.personAccountRecordTypeId,
+      LastName: 'Lee',
+      Customer_No__c: 'C-1',
+      Customer_No__pc: 'P-1',
+    }).id;
+    const heard: string[] = [];
+    org.onChange((c) => heard.push(`${c.kind} ${c.sobject}`));
+    const { caseId, psrId } = handoff(org, channel, [cards, lending]);
+    expect(org.retrieve('Case', caseId)).toMatchObject({ AccountId: acc, Subject: 'Card blocked' });
+    expect(org.retrieve('PendingServiceRouting', psrId).IsReadyForRouting).toBe(true);
+    expect(
+      org.query(`SELECT COUNT() FROM SkillRequirement WHERE RelatedRecordId = '${psrId}'`).totalSize,
+    ).toBe(2);
+    expect(heard).toEqual([
+      'created Case',
+      'created Widget__c',
+      'created PendingServiceRouting',
+      'created SkillRequirement',
+      'created SkillRequirement',
+      'updated PendingServiceRouting',
+    ]);
+  });
+
+  it('leaves nothing behind when a step fails, and a replay finds the existing PSR', () => {
+    const { org, channel, skill } = setup();
+    org.create('Account', {
+      RecordTypeId: org.personAccountRecordTypeId,
+      LastName: 'Lee',
+      Customer_No__c: 'C-1',
+      Customer_No__pc: 'P-1',
+    });
+    expect(item(sfErr(() => handoff(org, channel, [skill, toId18('0C5Dx000000zzzz')]))).errorCode).toBe(
+      'INVALID_CROSS_REFERENCE_KEY',
+    );
+    expect(org.list('Case').filter((c) => c.Ticket_Key__c === 'H-1')).toHaveLength(0);
+    expect(org.list('PendingServiceRouting')).toHaveLength(0);
+    expect(org.list('SkillRequirement')).toHaveLength(0);
+    handoff(org, channel, [skill]);
+    // A replay upserts the same case and child, but a second PSR for the work item is refused.
+    expect(item(sfErr(() => handoff(org, channel, [skill]))).errorCode).toBe('DUPLICATE_VALUE');
+    expect(org.list('Widget__c')).toHaveLength(1);
   });
 });
