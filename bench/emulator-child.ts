@@ -8,7 +8,8 @@
  *   faults        → sets fault settings (latencyMs, jitterMs, …)
  *   delivered     → how many Bot_Handoff__c records have a Handoff_Id__c starting with a prefix
  *   takeWaits     → per handoffId, the total time (ms) the emulator spent answering calls that
- *                   carried it (the time a caller waited on "Salesforce"), and clears them
+ *                   carried it (the time a caller waited on "Salesforce"), and every data call's
+ *                   duration; clears both
  *   records       → the records of one sObject (small ones only: Skill, ServiceChannel, Group)
  *
  * Per-call timing wraps the emulator's own request handler: from the request's arrival to the end
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   });
 
   const waits = new Map<string, number>();
+  /** Durations (ms) of the data API calls answered since the last takeWaits. */
+  let durations: number[] = [];
   /** The body of the latest composite graph call (the naive reference replays one of its graphs). */
   let lastGraphBody: Buffer | undefined;
   const app = emulator.app as unknown as {
@@ -58,9 +61,11 @@ async function main(): Promise<void> {
   app.handle = (req, res, next) => {
     const t0 = performance.now();
     res.once('finish', () => {
-      const url = req.url ?? '';
+      // express strips mount paths from req.url while routing; originalUrl keeps the whole path.
+      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
       if (url.startsWith('/__emulator')) return;
       const ms = performance.now() - t0;
+      if (url.startsWith('/services/data')) durations.push(ms);
       for (const id of idsOf(req)) waits.set(id, (waits.get(id) ?? 0) + ms);
       const body = (req as { body?: unknown }).body;
       if (url.includes('/composite/graph') && Buffer.isBuffer(body) && res.statusCode === 200)
@@ -103,8 +108,9 @@ async function main(): Promise<void> {
           return;
         }
         case 'takeWaits': {
-          const out = Object.fromEntries(waits);
+          const out = { waits: Object.fromEntries(waits), durations, latencyMs };
           waits.clear();
+          durations = [];
           answer(id, true, out);
           return;
         }

@@ -3,6 +3,14 @@ import { join } from 'node:path';
 import { Rpc, spawnChild, type Child } from './procs';
 import type { JwtCredentials } from './service';
 
+export interface CallTimings {
+  /** handoffId → ms the emulator spent on the calls that carried it. */
+  waits: Record<string, number>;
+  /** Every data API call's duration at the emulator (ms), injected latency included. */
+  durations: number[];
+  latencyMs: number;
+}
+
 export interface EmulatorHandle {
   child: Child;
   rpc: Rpc;
@@ -12,7 +20,7 @@ export interface EmulatorHandle {
   calls(): Promise<Record<string, number>>;
   resetCalls(): Promise<void>;
   delivered(prefix: string): Promise<number>;
-  takeWaits(): Promise<Record<string, number>>;
+  takeWaits(): Promise<CallTimings>;
   sampleGraph(): Promise<{ handoffId: string; graph: unknown } | null>;
   stop(): Promise<void>;
 }
@@ -84,4 +92,13 @@ export function diffCalls(
     if (d !== 0) out[k] = d;
   }
   return out;
+}
+
+/** Calls that write records: composite (graph, batch, collections) and single sObject calls. */
+export function writeCalls(byFamily: Record<string, number>): number {
+  let n = 0;
+  for (const [family, count] of Object.entries(byFamily)) {
+    if (family === 'sobjects' || family.startsWith('composite')) n += count;
+  }
+  return n;
 }

@@ -45,8 +45,13 @@ export interface ScenarioRow {
   /** Per endpoint family, including OAuth calls (which are not charged). */
   sfCallsByFamily: Record<string, number>;
   sfCallsPerHandoff: number | null;
+  /** The writes alone (composite graph, composite, sObject calls): what delivering the handoffs cost. */
+  sfWriteCalls: number;
+  sfWriteCallsPerHandoff: number | null;
   /** Peak resident set size of the service process, MB (VmHWM). */
   peakRssMB: number | null;
+  /** How long the emulator took per data call (injected latency included), when measured. */
+  emulatorCallMs?: LatencySummary | null;
   notes: string[];
 }
 

@@ -29,6 +29,7 @@ const HEADER = [
   'svc p99',
   'SF calls',
   'calls/handoff',
+  'writes/handoff',
   'drain s',
   'peak RSS MB',
 ];
@@ -48,6 +49,7 @@ export function rowCells(r: ScenarioRow): string[] {
     fmt(r.serviceAddedMs.p99, 2),
     String(r.sfCalls),
     fmt(r.sfCallsPerHandoff, 3),
+    fmt(r.sfWriteCallsPerHandoff, 3),
     fmt(r.drainS, 1),
     fmt(r.peakRssMB, 0),
   ];
@@ -71,6 +73,7 @@ const METRICS: Metric[] = [
   { name: 'p99 ms', get: (r) => r.latencyMs.p99, higherIsBetter: false, digits: 1 },
   { name: 'svc p99 ms', get: (r) => r.serviceAddedMs.p99, higherIsBetter: false, digits: 2 },
   { name: 'calls/handoff', get: (r) => r.sfCallsPerHandoff, higherIsBetter: false, digits: 3 },
+  { name: 'writes/handoff', get: (r) => r.sfWriteCallsPerHandoff ?? null, higherIsBetter: false, digits: 3 },
   { name: 'peak RSS MB', get: (r) => r.peakRssMB, higherIsBetter: false, digits: 0 },
 ];
 

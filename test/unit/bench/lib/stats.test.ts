@@ -60,6 +60,8 @@ function row(over: Partial<ScenarioRow>): ScenarioRow {
     sfCalls: 1,
     sfCallsByFamily: { 'composite/graph': 1 },
     sfCallsPerHandoff: 0.1,
+    sfWriteCalls: 1,
+    sfWriteCallsPerHandoff: 0.1,
     peakRssMB: 100,
     notes: [],
     ...over,
