@@ -303,6 +303,9 @@ export function runComposite(api: RestApi, req: RestRequest): RestResponse {
   }
 
   const results = new Map<string, SubResult>();
+  // A subrequest sees only the results of subrequests listed before it, whatever ran first.
+  const earlier = (i: number): Map<string, SubResult> =>
+    new Map([...results].filter(([ref]) => (index.get(ref) ?? Number.MAX_SAFE_INTEGER) < i));
   const execute = (): void => {
     for (const i of order) {
       const sub = subs[i] as SubRequest;
@@ -318,12 +321,12 @@ export function runComposite(api: RestApi, req: RestRequest): RestResponse {
           `Invalid reference specified. No value for ${ref} found: subrequest ${ref} did not succeed.`,
         );
       } else if (allOrNone === true) {
-        result = runSub(api, req, sub, results, 'composite');
+        result = runSub(api, req, sub, earlier(i), 'composite');
       } else {
         // Without allOrNone each subrequest commits (or rolls back) on its own.
         try {
           result = api.ctx.org.transaction(() => {
-            const r = runSub(api, req, sub, results, 'composite');
+            const r = runSub(api, req, sub, earlier(i), 'composite');
             if (!isSuccess(r.httpStatusCode)) throw new RollbackWith(r);
             return r;
           });

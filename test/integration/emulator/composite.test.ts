@@ -166,6 +166,26 @@ describe('POST /composite', () => {
     expect(seen).toEqual(new Set([0]));
   });
 
+  it('fails a reference to a subrequest listed later, whatever ran first', async () => {
+    for (let n = 0; n < 4; n++) {
+      const res = await t.post(`${DATA}/composite`, {
+        compositeRequest: [
+          { method: 'GET', url: `${DATA}/sobjects/Account/@{later.id}`, referenceId: 'early' },
+          {
+            method: 'POST',
+            url: `${DATA}/sobjects/Account`,
+            referenceId: 'later',
+            body: { Name: `Later ${n}` },
+          },
+        ],
+      });
+      const [early, later] = res.body.compositeResponse;
+      expect(early.httpStatusCode).toBe(400);
+      expect(early.body[0].errorCode).toBe('PROCESSING_HALTED');
+      expect(later.httpStatusCode).toBe(201);
+    }
+  });
+
   it('keeps a reference after the subrequest it names, whatever the collation', async () => {
     for (let n = 0; n < 5; n++) {
       const res = await t.post(`${DATA}/composite`, {
