@@ -709,8 +709,10 @@ export class Org implements OrgApi {
 
     // Defaults for fields the body left out.
     for (const f of o.fields) {
-      if (!values.has(f.name) && f.createDefault !== undefined && rec[f.name] === null)
-        rec[f.name] = f.createDefault;
+      if (values.has(f.name) || f.createDefault === undefined || rec[f.name] !== null) continue;
+      // A business account has no person contact: its person fields stay empty (checkboxes stay false).
+      if (f.personContactField && !isPerson && f.type !== 'boolean') continue;
+      rec[f.name] = f.createDefault;
     }
     if (
       o.name === 'Case' &&
@@ -1158,7 +1160,17 @@ export class Org implements OrgApi {
     }
     if (!changed) return;
     next.Name = [next.FirstName, next.LastName].filter((x) => typeof x === 'string' && x !== '').join(' ');
+    const ts = this.timestamp();
+    next.LastModifiedDate = ts;
+    next.SystemModstamp = ts;
     this.store.put('Account', next);
+    this.store.change({
+      kind: 'updated',
+      sobject: 'Account',
+      id: next.Id,
+      before: structuredClone(acc),
+      after: structuredClone(next),
+    });
   }
 
   /** Writes mirrored person fields to the contact without re-mirroring back. */

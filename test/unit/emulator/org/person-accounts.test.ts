@@ -48,6 +48,27 @@ describe('person accounts', () => {
     });
   });
 
+  it('announces the account as updated when its person contact changes', () => {
+    const { org } = makeOrg();
+    const accId = person(org);
+    const contactId = String(org.retrieve('Account', accId).PersonContactId);
+    const heard: string[] = [];
+    org.onChange((c) => heard.push(`${c.kind} ${c.sobject} ${c.id}`));
+    org.update('Contact', contactId, { Email: 'x@example.com' });
+    expect(heard).toEqual([`updated Contact ${contactId}`, `updated Account ${accId}`]);
+    expect(org.retrieve('Account', accId).PersonEmail).toBe('x@example.com');
+  });
+
+  it('leaves person fields of a business account empty (no picklist defaults)', () => {
+    const { org } = makeOrg();
+    const biz = org.create('Account', { Name: 'Acme' }).id;
+    expect(org.retrieve('Account', biz, ['Tier__pc', 'Customer_No__pc'])).toMatchObject({
+      Tier__pc: null,
+      Customer_No__pc: null,
+    });
+    expect(org.retrieve('Account', person(org), ['Tier__pc']).Tier__pc).toBe('gold');
+  });
+
   it('lets a Case find both the account and the person contact by external id', () => {
     const { org } = makeOrg();
     const accId = person(org, { Customer_No__c: 'C-1' });
