@@ -399,7 +399,9 @@ export function toFieldDef(
   let f: FieldDef;
   switch (src.type) {
     case 'Text':
-      if (src.length === undefined) throw new Error(`${where}: Text field without <length>`);
+      // Formula text fields have no length of their own.
+      if (src.length === undefined && src.formula === undefined)
+        throw new Error(`${where}: Text field without <length>`);
       f = withLength('string', 255);
       break;
     case 'EncryptedText':
@@ -490,6 +492,17 @@ export function toFieldDef(
       });
       break;
     }
+    case 'Summary':
+      // Roll-up summary: read-only, computed by the platform (the emulator leaves it empty).
+      f = field(src.fullName, src.label, 'double', {
+        ...base,
+        precision: 18,
+        scale: src.scale ?? 0,
+        calculated: true,
+        createable: false,
+        updateable: false,
+      });
+      break;
     case 'AutoNumber':
       f = autoNumber(src.fullName, src.label, src.displayFormat ?? '{0}', {
         custom: true,

@@ -225,6 +225,39 @@ describe('buildSchema', () => {
     expect(f).toHaveProperty('relationshipName', 'Case__r');
   });
 
+  it('models formula and roll-up summary fields as read-only calculated fields', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-'));
+    try {
+      const fields = join(dir, 'objects/Thing__c/fields');
+      mkdirSync(fields, { recursive: true });
+      writeFileSync(
+        join(dir, 'objects/Thing__c/Thing__c.object-meta.xml'),
+        '<CustomObject><label>Thing</label><pluralLabel>Things</pluralLabel><nameField><label>Name</label><type>Text</type></nameField></CustomObject>',
+      );
+      writeFileSync(
+        join(fields, 'Shout__c.field-meta.xml'),
+        '<CustomField><fullName>Shout__c</fullName><label>Shout</label><type>Text</type><formula>UPPER(Name)</formula></CustomField>',
+      );
+      writeFileSync(
+        join(fields, 'Total__c.field-meta.xml'),
+        '<CustomField><fullName>Total__c</fullName><label>Total</label><type>Summary</type><summaryOperation>count</summaryOperation></CustomField>',
+      );
+      const s = buildSchema(dir);
+      expect(s.field('Thing__c', 'Shout__c')).toMatchObject({
+        calculated: true,
+        createable: false,
+        updateable: false,
+      });
+      expect(s.field('Thing__c', 'Total__c')).toMatchObject({
+        type: 'double',
+        calculated: true,
+        createable: false,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails on unsupported field types and dangling references, naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fa-'));
     try {
