@@ -46,6 +46,17 @@ describe('OAuth 2.0 token endpoint (JWT bearer and client credentials)', () => {
     },
   );
 
+  it('accepts exp in milliseconds as sfdx-core sends it (it reads as a far-future expiry)', async () => {
+    const assertion = await signAssertion(creds!.privateKeyPem, {
+      iss: creds!.clientId,
+      sub: creds!.username,
+      aud: 'https://login.salesforce.com',
+      exp: Date.now() + 300,
+    });
+    const res = await token({ grant_type: JWT_GRANT, assertion });
+    expect(res.status).toBe(200);
+  });
+
   it("accepts the emulator's own URL as aud", async () => {
     const url = await t.emu.start();
     try {
