@@ -111,8 +111,6 @@ type Body = Record<string, unknown>;
 /** Field values after parsing a write body: canonical field name → raw JSON value. */
 interface ParsedBody {
   values: Map<string, unknown>;
-  /** Canonical field names set through a relationship (`Account: {Ext__c: …}`). */
-  viaRelationship: Set<string>;
 }
 
 export function recordUrl(apiVersion: string, sobject: string, id: string): string {
@@ -590,7 +588,6 @@ export class Org implements OrgApi {
       throw sfError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
     }
     const values = new Map<string, unknown>();
-    const viaRelationship = new Set<string>();
     const relRefs: [FieldDef, string, unknown][] = [];
     for (const [key, value] of Object.entries(body)) {
       if (key === 'attributes') continue;
@@ -616,9 +613,8 @@ export class Org implements OrgApi {
         );
       }
       values.set(rel.name, this.resolveForeignKey(rel, value as Body));
-      viaRelationship.add(rel.name);
     }
-    return { values, viaRelationship };
+    return { values };
   }
 
   /** `{"Ext__c": "x"}` (optionally with `attributes.type` for polymorphic fields) → the parent's id. */
@@ -1330,7 +1326,4 @@ export class Org implements OrgApi {
     this.personAccountRecordTypeId = first('RecordType', (r) => r.IsPersonType === true);
     this.businessAccountRecordTypeId = first('RecordType', (r) => r.DeveloperName === 'Business_Account');
   }
-
-  /** Audit fields, exported for tests. */
-  static readonly auditFields: readonly string[] = AUDIT_FIELDS;
 }
