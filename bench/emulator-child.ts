@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   const waits = new Map<string, number>();
   /** Durations (ms) of the data API calls answered since the last takeWaits. */
   let durations: number[] = [];
+  /** Graphs carried by each composite graph call since the last takeWaits. */
+  let graphsPerCall: number[] = [];
   /** The body of the latest composite graph call (the naive reference replays one of its graphs). */
   let lastGraphBody: Buffer | undefined;
   const app = emulator.app as unknown as {
@@ -68,8 +70,10 @@ async function main(): Promise<void> {
       if (url.startsWith('/services/data')) durations.push(ms);
       for (const id of idsOf(req)) waits.set(id, (waits.get(id) ?? 0) + ms);
       const body = (req as { body?: unknown }).body;
-      if (url.includes('/composite/graph') && Buffer.isBuffer(body) && res.statusCode === 200)
-        lastGraphBody = body;
+      if (url.includes('/composite/graph') && Buffer.isBuffer(body)) {
+        graphsPerCall.push(body.toString('utf8').split('"graphId"').length - 1);
+        if (res.statusCode === 200) lastGraphBody = body;
+      }
     });
     return handle(req, res, next);
   };
@@ -108,9 +112,10 @@ async function main(): Promise<void> {
           return;
         }
         case 'takeWaits': {
-          const out = { waits: Object.fromEntries(waits), durations, latencyMs };
+          const out = { waits: Object.fromEntries(waits), durations, graphsPerCall, latencyMs };
           waits.clear();
           durations = [];
+          graphsPerCall = [];
           answer(id, true, out);
           return;
         }

@@ -54,6 +54,9 @@ Scenarios (default all, in this order): lone, steady, burst, r200, max
   --max-seconds S --max-connections C   the throughput scenario (default 10 s, 200 connections)
   --max-budget-ms MS           its latency budget (default 0: the answer is a 202 right after the
                                durable write, so what is measured is durable acceptance, not delivery)
+  --max-org-answers            keep the org answering during the max load (default: the emulator is
+                               paused, SIGSTOP, for the load phase, as in an org outage, so the two
+                               cores serve the service alone; the backlog is then delivered and counted)
   --long                       3x the durations (steady 60 s, r200 30 s, max 30 s)
 
 Salesforce (the emulator):
@@ -101,6 +104,7 @@ interface Options {
   maxSeconds: number;
   maxConnections: number;
   maxBudgetMs: number;
+  maxPauseOrg: boolean;
   naive: boolean;
   naiveLoneCount: number;
   naiveSteadySeconds: number;
@@ -153,6 +157,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
       'max-seconds': { type: 'string' },
       'max-connections': { type: 'string' },
       'max-budget-ms': { type: 'string' },
+      'max-org-answers': { type: 'boolean', default: false },
       long: { type: 'boolean', default: false },
       'no-naive': { type: 'boolean', default: false },
       'naive-lone-count': { type: 'string' },
@@ -215,6 +220,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
     maxSeconds: int('max-seconds', values['max-seconds'], long ? 30 : 10, 1, 3600),
     maxConnections: int('max-connections', values['max-connections'], 200, 1, 2000),
     maxBudgetMs: int('max-budget-ms', values['max-budget-ms'], 0, 0, 60_000),
+    maxPauseOrg: values['max-org-answers'] !== true,
     naive: values['no-naive'] !== true,
     naiveLoneCount: int('naive-lone-count', values['naive-lone-count'], 3, 1, 100),
     naiveSteadySeconds: int('naive-steady-seconds', values['naive-steady-seconds'], long ? 10 : 2, 1, 600),
@@ -449,7 +455,21 @@ async function coalescedScenario(
         shape = { kind: 'max', durationS: opts.maxSeconds, connections: opts.maxConnections };
         total = String(opts.maxSeconds);
       }
-      load = await runLoad({ ...gen, shape, onTick: tick(total) });
+      const pause = name === 'max' && opts.maxPauseOrg;
+      if (pause) {
+        process.kill(emu.child.pid, 'SIGSTOP');
+        notes.push(
+          'the org (emulator) was paused during the load, as in an outage: the backlog was delivered after',
+        );
+      }
+      try {
+        load = await runLoad({ ...gen, shape, onTick: tick(total) });
+      } finally {
+        if (pause) process.kill(emu.child.pid, 'SIGCONT');
+      }
+      const inFlight = load.sent - load.responses.length;
+      if (inFlight > 0)
+        notes.push(`${inFlight} requests were still in flight when the load stopped (not counted)`);
     }
 
     const loadEnded = Date.now();
@@ -468,6 +488,13 @@ async function coalescedScenario(
     const timings = await emu.takeWaits();
     const waits = timings.waits;
     const emuCalls = distribution(timings.durations);
+    if (timings.graphsPerCall.length > 0) {
+      const g = distribution(timings.graphsPerCall);
+      notes.push(
+        `graphs per composite graph call: mean ${g.mean.toFixed(1)}, min ${Math.min(...timings.graphsPerCall)}, max ${g.max} ` +
+          `(${timings.graphsPerCall.length} calls: ${timings.graphsPerCall.slice(0, 40).join(' ')}${timings.graphsPerCall.length > 40 ? ' …' : ''})`,
+      );
+    }
     if (emuCalls.count > 0) {
       notes.push(
         `the emulator took ${emuCalls.mean.toFixed(0)} ms per data call on average (p99 ${emuCalls.p99.toFixed(0)} ms, ` +
@@ -517,6 +544,7 @@ async function coalescedScenario(
       sfWriteCallsPerHandoff: accepted > 0 ? round(writeCalls(family) / accepted, 4) : null,
       peakRssMB: peak === null ? null : round(peak, 1),
       emulatorCallMs: emuCalls.count > 0 ? summary(timings.durations) : null,
+      graphsPerCall: timings.graphsPerCall,
       notes: [...notes, ...load.errorSamples.map((e) => `error sample: ${e}`)],
     };
     return { row, template };

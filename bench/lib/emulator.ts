@@ -8,6 +8,8 @@ export interface CallTimings {
   waits: Record<string, number>;
   /** Every data API call's duration at the emulator (ms), injected latency included. */
   durations: number[];
+  /** How many graphs each composite graph call carried, in order. */
+  graphsPerCall: number[];
   latencyMs: number;
 }
 

@@ -52,6 +52,8 @@ export interface ScenarioRow {
   peakRssMB: number | null;
   /** How long the emulator took per data call (injected latency included), when measured. */
   emulatorCallMs?: LatencySummary | null;
+  /** Graphs carried by each composite graph call, in order (coalescing at work). */
+  graphsPerCall?: number[];
   notes: string[];
 }
 
