@@ -170,7 +170,8 @@ export class DurableDeliverer implements Deliverer {
    * delivered it). Never throws for a store read failure: the handoff is stored, so it is pending.
    */
   private async deliverWithin(id: string, budgetMs: number): Promise<StoredHandoff | null> {
-    if (budgetMs > 0 && this.worker.isRunning) {
+    // While the circuit is open nothing is sent: answer 202 at once instead of waiting out the budget.
+    if (budgetMs > 0 && this.worker.isRunning && this.worker.breaker.state !== 'open') {
       const deadline = this.now() + budgetMs;
       await new Promise<void>((resolve) => {
         const set = this.waiters.get(id) ?? new Set();

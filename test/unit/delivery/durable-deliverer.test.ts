@@ -85,6 +85,19 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
     });
   });
 
+  it('answers pending at once while the circuit is open, and delivers when it closes', async () => {
+    const d = await open({ latencyBudgetMs: 600_000, breaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+    d.worker.breaker.recordFailure();
+    expect(d.worker.breaker.state).toBe('open');
+    const p = prepared();
+    const r = await d.submit(p);
+    expect(r).toMatchObject({ state: 'pending', record: { state: 'accepted' } });
+    expect(sf.batches).toHaveLength(0);
+    d.worker.breaker.recordSuccess();
+    expect(await d.worker.runOnce()).toBe(1);
+    expect((await d.status(p.handoffId))?.state).toBe('routed');
+  });
+
   it('replays the same handoff without sending it again, and refuses a different body under the same id', async () => {
     const d = await open();
     const p = prepared();
