@@ -311,8 +311,8 @@ export class DeliveryWorker {
         }));
       }
       const byId = new Map(outcomes.map((o) => [o.handoffId, o]));
-      // One composite call serves the whole batch; each outcome reports the calls its batch used.
-      this.metrics?.salesforceCalls.inc(Math.max(0, ...outcomes.map((o) => o.salesforceApiCalls)));
+      // deliverHandoffs apportions the batch's calls over its handoffs: the sum is what was made.
+      this.metrics?.salesforceCalls.inc(outcomes.reduce((n, o) => n + Math.max(0, o.salesforceApiCalls), 0));
       for (const r of toSend) {
         const outcome: DeliveryOutcome = byId.get(r.handoffId) ?? {
           kind: 'failed',
