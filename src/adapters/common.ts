@@ -76,10 +76,11 @@ export function turns(at: string, from: TurnInput['from'], text: string): TurnIn
   return out;
 }
 
-/** ISO 8601 (UTC) from an ISO string, epoch seconds (Rasa) or undefined. */
+/** ISO 8601 (UTC) from an ISO string, epoch seconds (Rasa) or undefined (also when out of Date's range). */
 export function isoTime(v: unknown, epochUnit: 'seconds' | 'milliseconds' = 'seconds'): string | undefined {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
-    return new Date(epochUnit === 'seconds' ? v * 1000 : v).toISOString();
+    const d = new Date(epochUnit === 'seconds' ? v * 1000 : v);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
   }
   if (typeof v === 'string' && /^\d{9,13}(\.\d+)?$/.test(v.trim())) {
     const n = Number(v.trim());

@@ -35,6 +35,12 @@ describe('adapter helpers', () => {
     expect(isoTime('1795255200000')).toBe('2026-11-21T10:00:00.000Z');
     expect(isoTime('soon')).toBeUndefined();
   });
+
+  it('answers undefined (never throws) for an epoch beyond the range of a date', () => {
+    expect(isoTime(1e308)).toBeUndefined();
+    expect(isoTime(99999999999999, 'seconds')).toBeUndefined();
+    expect(isoTime('9999999999999.5', 'seconds')).toBe(new Date(9999999999999).toISOString());
+  });
 });
 
 describe('sharedSecretAuthenticator', () => {

@@ -58,6 +58,18 @@ describe('Rasa adapter', () => {
     expect(h.conversation.transcript[6]?.text).toBe('je veux parler à un conseiller');
   });
 
+  it('reads an event timestamp beyond the range of a date as the time received, and refuses such a verified_at', () => {
+    const body = fixture<Request>('rasa/action-request-handoff.json');
+    const first = body.tracker.events?.find((e) => e.event === 'user');
+    if (first) first.timestamp = 1e308;
+    const h = canonical(convert(body).input);
+    expect(h.intent.history[0]).toMatchObject({ name: 'greet', at: RECEIVED_AT.toISOString() });
+
+    const slots = body.tracker.slots as Record<string, unknown>;
+    Object.assign(slots, { verified: true, verification_method: 'otp', verified_at: 1e308 });
+    expect(refusal(() => convert(body))).toMatchObject({ status: 400, paths: ['tracker.slots.verified_at'] });
+  });
+
   it('accepts a bare tracker too', () => {
     const request = fixture<Request>('rasa/action-request-handoff.json');
     const h = canonical(convert(request.tracker).input);
