@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto'
 import { z } from 'zod';
 import { adaptersConfigSchema, sharedSecretAuthSchema } from '../adapters';
 import { deliveryConfigSchema } from '../delivery/config';
-import { salesforceMappingSchema } from '../plan/mapping';
+import { enrichmentSettingsSchema, salesforceMappingSchema } from '../plan/mapping';
 import { policyConfigSchema, routingConfigSchema } from '../policy';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -177,12 +177,13 @@ export const salesforceConfigSchema = z
     authFlow: s.privateKey ? ('jwt_bearer' as const) : ('client_credentials' as const),
   }));
 
-export const enrichmentConfigSchema = z
-  .object({
-    /** Handoffs for the same existing Case within this window enrich it once rather than piling up. */
-    dedupeWindowSeconds: z.number().int().min(0).max(86_400).default(600),
-  })
-  .strict();
+/**
+ * Enrich instead of create: with dedupeWindowSeconds > 0, a handoff whose customer has an open case
+ * of the same case type opened within the window enriches that case. Off (0) by default, so the
+ * common path stays one Salesforce call. Defined with the mapping (src/plan), which carries it to
+ * the delivery path.
+ */
+export const enrichmentConfigSchema = enrichmentSettingsSchema;
 
 export const loggingConfigSchema = z
   .object({
@@ -219,7 +220,19 @@ export const serviceConfigSchema = z
     enrichment: enrichmentConfigSchema.prefault({}),
     logging: loggingConfigSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.mapping.enrichment !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mapping', 'enrichment'],
+        message:
+          'is set from enrichment.dedupeWindowSeconds (ENRICHMENT_DEDUPE_WINDOW_SECONDS); set that instead',
+      });
+    }
+  })
+  // deliverHandoffs is handed config.mapping (src/main.ts → src/delivery), so the window rides on it.
+  .transform((c) => ({ ...c, mapping: { ...c.mapping, enrichment: c.enrichment } }));
 
 export type ServiceConfigInput = z.input<typeof serviceConfigSchema>;
 export type ServiceConfig = z.output<typeof serviceConfigSchema>;

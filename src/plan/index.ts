@@ -1,9 +1,11 @@
 export {
   salesforceMappingSchema,
+  enrichmentSettingsSchema,
   defaultMapping,
   DEFAULT_LENGTHS,
   type SalesforceMapping,
   type SalesforceMappingInput,
+  type EnrichmentSettings,
   type LengthKey,
 } from './mapping';
 export {

@@ -179,8 +179,27 @@ export const DEFAULT_LENGTHS = {
 } as const;
 export type LengthKey = keyof typeof DEFAULT_LENGTHS;
 
+/**
+ * Enrichment of a recent open case instead of creating another one (src/salesforce deliverHandoffs).
+ * The service configuration's top-level `enrichment` section (ENRICHMENT_DEDUPE_WINDOW_SECONDS) is
+ * the one place to set it; src/config copies it into `mapping.enrichment` so the delivery path, which
+ * is handed the mapping, sees it.
+ */
+export const enrichmentSettingsSchema = z
+  .object({
+    /**
+     * 0 (default) = off. Otherwise a handoff for a customer who has an OPEN case opened by a handoff of
+     * the same case type (operational.caseType) within this many seconds enriches the newest such case
+     * instead of creating one. Costs one SOQL query per delivery batch, so it is off by default.
+     */
+    dedupeWindowSeconds: z.number().int().min(0).max(86_400).default(0),
+  })
+  .strict();
+
 export const salesforceMappingSchema = z
   .object({
+    /** Set from the service configuration's `enrichment` section (see enrichmentSettingsSchema). */
+    enrichment: enrichmentSettingsSchema.optional(),
     objects: names(DEFAULT_OBJECTS),
     case: names(DEFAULT_CASE_FIELDS),
     /** External-id field on Account and Contact holding the bank's customer number. */
@@ -234,6 +253,7 @@ export const salesforceMappingSchema = z
   .strict();
 
 export type SalesforceMapping = z.output<typeof salesforceMappingSchema>;
+export type EnrichmentSettings = z.output<typeof enrichmentSettingsSchema>;
 export type SalesforceMappingInput = z.input<typeof salesforceMappingSchema>;
 
 /** The mapping with every default (docs/design.md). */

@@ -29,6 +29,10 @@ export interface DeliveryContext {
   logger?: Logger;
   /** Ids to use instead of client.resolveIds (tests, or a caller that resolved them already). */
   ids?: ResolvedIds;
+  /** Enrichment window in seconds; mapping.enrichment.dedupeWindowSeconds (0 = off) when absent. */
+  dedupeWindowSeconds?: number;
+  /** The clock for the enrichment window (tests pass a fixed one). */
+  now?: () => Date;
 }
 
 type Failed = Extract<DeliveryOutcome, { kind: 'failed' }>;
@@ -145,6 +149,104 @@ function delivered(p: Planned, g: GraphResult, calls: number): DeliveryOutcome {
   };
 }
 
+/** A SOQL string literal. */
+export function soqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
+
+/** What the enrichment lookup needs from a handoff, or undefined when it does not take part. */
+function dedupeKey(
+  p: PreparedHandoff,
+): { caseType: string; externalId?: string; accountId?: string } | undefined {
+  const h = p.handoff;
+  const caseType = h.operational.caseType;
+  if (h.operational.existingCaseId || !caseType) return undefined;
+  const { externalId, salesforceAccountId } = h.identity.customer;
+  const accountId =
+    salesforceAccountId && SALESFORCE_ID.test(salesforceAccountId) ? salesforceAccountId : undefined;
+  if (!externalId && !accountId) return undefined;
+  return { caseType, ...(externalId ? { externalId } : {}), ...(accountId ? { accountId } : {}) };
+}
+
+const same = (a: unknown, b: string | undefined): boolean =>
+  typeof a === 'string' && b !== undefined && a.toLowerCase() === b.toLowerCase();
+const sameId = (a: unknown, b: string | undefined): boolean =>
+  typeof a === 'string' && b !== undefined && a.slice(0, 15) === b.slice(0, 15);
+
+/**
+ * Enrich instead of create: for every handoff of the batch that names no case but has a case type and
+ * a customer, the newest OPEN case of that customer, opened within the window, that already carries a
+ * handoff of the same case type (Bot_Handoff__c.Case_Type__c). Returns batch index → case id.
+ *
+ * This costs ONE extra API call per batch (a SOQL query, LIMIT 2000 so it is one page), only when the
+ * window is configured and some handoff of the batch can take part: the graph cannot find a case by a
+ * condition (its nodes address records by id or external id only), so finding the case has to happen
+ * before the write. Handoffs of the same batch do not enrich each other's new cases.
+ */
+export async function findCasesToEnrich(
+  batch: PreparedHandoff[],
+  client: SalesforceClient,
+  mapping: SalesforceMapping,
+  windowSeconds: number,
+  now: Date,
+): Promise<{ matches: Map<number, string>; apiCalls: number }> {
+  const matches = new Map<number, string>();
+  const keys = batch.map(dedupeKey);
+  const wanted = keys.filter((k): k is NonNullable<typeof k> => k !== undefined);
+  if (windowSeconds <= 0 || wanted.length === 0) return { matches, apiCalls: 0 };
+
+  const H = mapping.handoff;
+  const C = mapping.case;
+  const caseRel = H.case.replace(/__c$/, '__r');
+  const accountRel = C.accountRelationship;
+  const extField = mapping.customer.accountExternalIdField;
+  const list = (values: (string | undefined)[]) =>
+    [...new Set(values.filter((v): v is string => Boolean(v)))].map(soqlString).join(', ');
+  const externalIds = list(wanted.map((k) => k.externalId));
+  const accountIds = list(wanted.map((k) => k.accountId));
+  const customer = [
+    externalIds ? `${caseRel}.${accountRel}.${extField} IN (${externalIds})` : undefined,
+    accountIds ? `${caseRel}.${C.accountId} IN (${accountIds})` : undefined,
+  ].filter((x): x is string => x !== undefined);
+  const since = new Date(now.getTime() - windowSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const soql =
+    `SELECT ${H.handoffId}, ${H.caseType}, ${H.case}, ${caseRel}.${C.accountId}, ${caseRel}.${accountRel}.${extField}` +
+    ` FROM ${mapping.objects.handoff}` +
+    ` WHERE ${caseRel}.IsClosed = false AND ${caseRel}.CreatedDate >= ${since}` +
+    ` AND ${H.caseType} IN (${list(wanted.map((k) => k.caseType))})` +
+    ` AND (${customer.join(' OR ')})` +
+    ` ORDER BY ${caseRel}.CreatedDate DESC LIMIT 2000`;
+  const rows = await client.query<Record<string, unknown>>(soql);
+
+  keys.forEach((k, index) => {
+    if (!k) return;
+    const own = batch[index]?.handoffId;
+    const mine = rows.filter((row) => {
+      const rel = row[caseRel] as Record<string, unknown> | null | undefined;
+      const account = rel?.[accountRel] as Record<string, unknown> | null | undefined;
+      return (
+        same(row[H.caseType], k.caseType) &&
+        (same(account?.[extField], k.externalId) || sameId(rel?.[C.accountId], k.accountId))
+      );
+    });
+    // Written before (an earlier attempt of this very handoff): the normal upsert path is idempotent.
+    if (mine.some((row) => row[H.handoffId] === own)) return;
+    const newest = mine[0]?.[H.case];
+    if (typeof newest === 'string' && newest) matches.set(index, newest);
+  });
+  return { matches, apiCalls: 1 };
+}
+
+/** The handoff with the case to enrich set, as if the bot had named it. */
+function enriching(p: PreparedHandoff, caseId: string): PreparedHandoff {
+  return {
+    ...p,
+    handoff: { ...p.handoff, operational: { ...p.handoff.operational, existingCaseId: caseId } },
+  };
+}
+
 export async function deliverHandoffs(
   batch: PreparedHandoff[],
   client: SalesforceClient,
@@ -182,7 +284,39 @@ export async function deliverHandoffs(
     }
   };
 
-  const planned = batch.map((p, i) => plan(p, i, true)).filter((x): x is Planned => x !== undefined);
+  // Enrich instead of create (off unless a window is configured): one query for the whole batch.
+  const windowSeconds = ctx.dedupeWindowSeconds ?? ctx.mapping.enrichment?.dedupeWindowSeconds ?? 0;
+  let toSend = batch;
+  if (windowSeconds > 0) {
+    try {
+      const found = await findCasesToEnrich(
+        batch,
+        client,
+        ctx.mapping,
+        windowSeconds,
+        (ctx.now ?? (() => new Date()))(),
+      );
+      const share = apportion(found.apiCalls, batch.length);
+      share.forEach((n, i) => (calls[i] = (calls[i] ?? 0) + n));
+      if (found.matches.size > 0) {
+        toSend = batch.map((p, i) => {
+          const caseId = found.matches.get(i);
+          return caseId ? enriching(p, caseId) : p;
+        });
+      }
+    } catch (err) {
+      // The lookup is an improvement, not a precondition: without it each handoff still gets a case.
+      const e = toSalesforceError(err, false);
+      const share = apportion(Math.max(apiCallsOf(err), 1), batch.length);
+      share.forEach((n, i) => (calls[i] = (calls[i] ?? 0) + n));
+      ctx.logger?.warn('open-case lookup for enrichment failed; creating cases instead', {
+        code: e.code,
+        handoffIds: batch.map((p) => p.handoffId),
+      });
+    }
+  }
+
+  const planned = toSend.map((p, i) => plan(p, i, true)).filter((x): x is Planned => x !== undefined);
 
   /** Sends; returns the graphs worth one more try (unknown customer; halted without an error of their own). */
   const send = async (items: Planned[]): Promise<{ unlinked: Planned[]; halted: Planned[] }> => {
@@ -306,7 +440,7 @@ export async function findDelivered(
   if (handoffIds.length === 0) return found;
   const H = mapping.handoff;
   const caseRel = H.case.replace(/__c$/, '__r');
-  const list = handoffIds.map((id) => `'${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ');
+  const list = handoffIds.map(soqlString).join(', ');
   const rows = await client.query<Record<string, unknown>>(
     `SELECT Id, ${H.handoffId}, ${H.case}, ${caseRel}.CaseNumber FROM ${mapping.objects.handoff} WHERE ${H.handoffId} IN (${list})`,
   );

@@ -12,6 +12,8 @@ export {
 export {
   deliverHandoffs,
   findDelivered,
+  findCasesToEnrich,
+  soqlString,
   chunkGraphs,
   apportion,
   type DeliveryContext,

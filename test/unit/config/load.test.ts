@@ -52,6 +52,25 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.delivery.retry)).toBe(true);
   });
 
+  it('enrichment window: off by default, set by ENRICHMENT_DEDUPE_WINDOW_SECONDS, carried on the mapping', () => {
+    const off = loadConfig({ env: validEnv, configDir: emptyDir() });
+    expect(off.enrichment.dedupeWindowSeconds).toBe(0);
+    expect(off.mapping.enrichment?.dedupeWindowSeconds).toBe(0);
+    const on = loadConfig({
+      env: { ...validEnv, ENRICHMENT_DEDUPE_WINDOW_SECONDS: '900' },
+      configDir: emptyDir(),
+    });
+    expect(on.mapping.enrichment?.dedupeWindowSeconds).toBe(900);
+    const twice = problemsOf(() =>
+      loadConfig({
+        env: validEnv,
+        configDir: emptyDir(),
+        overrides: { mapping: { enrichment: { dedupeWindowSeconds: 5 } } },
+      }),
+    );
+    expect(twice.map((p) => p.path)).toEqual(['mapping.enrichment']);
+  });
+
   it('lists every problem at once, each with the variable to set', () => {
     const problems = problemsOf(() =>
       loadConfig({ env: { PORT: 'eighty', SALESFORCE_MODE: 'org' }, configDir: emptyDir() }),

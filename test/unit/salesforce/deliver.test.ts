@@ -294,6 +294,65 @@ describe('deliverHandoffs', () => {
     expect(o).toMatchObject({ kind: 'delivered', caseId: '500000000000009AAA', enrichedExistingCase: true });
   });
 
+  it('dedupe window off (default): no lookup query, one call', async () => {
+    const { client, sent, queries } = fakeClient(ok);
+    const [o] = await deliverHandoffs([prepared()], client, { mapping });
+    expect(queries).toHaveLength(0);
+    expect(sent).toHaveLength(1);
+    expect(o).toMatchObject({ kind: 'delivered', enrichedExistingCase: false, salesforceApiCalls: 1 });
+  });
+
+  it('dedupe window on: ONE query for the batch; a match is enriched by id, the others created', async () => {
+    const a = prepared(handoff({ handoffId: 'ho-test-a', operational: { caseType: 'Card Servicing' } }));
+    const b = prepared(handoff({ handoffId: 'ho-test-b', operational: { caseType: 'Lending' } }));
+    const rows = [
+      {
+        Handoff_Id__c: 'ho-old',
+        Case_Type__c: 'card servicing',
+        Case__c: '500000000000007AAA',
+        Case__r: {
+          AccountId: '001000000000001AAA',
+          Account: { Bank_Customer_Id__c: a.handoff.identity.customer.externalId },
+        },
+      },
+    ];
+    const { client, sent, queries } = fakeClient(
+      (g, n) => {
+        const r = ok(g, n);
+        if (g.compositeRequest[0]?.method === 'PATCH' && /\/Case\/500/.test(g.compositeRequest[0].url))
+          r.compositeResponse[0] = { referenceId: 'case', httpStatusCode: 204, body: null };
+        return r;
+      },
+      { rows },
+    );
+    const out = await deliverHandoffs([a, b], client, {
+      mapping,
+      dedupeWindowSeconds: 600,
+      now: () => new Date('2026-11-21T10:10:00Z'),
+    });
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toContain('Case__r.IsClosed = false AND Case__r.CreatedDate >= 2026-11-21T10:00:00Z');
+    expect(queries[0]).toContain("Case_Type__c IN ('Card Servicing', 'Lending')");
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.[0]?.compositeRequest[0]?.url).toMatch(/\/sobjects\/Case\/500000000000007AAA$/);
+    expect(out[0]).toMatchObject({
+      kind: 'delivered',
+      caseId: '500000000000007AAA',
+      enrichedExistingCase: true,
+    });
+    expect(out[1]).toMatchObject({ kind: 'delivered', enrichedExistingCase: false });
+    // 2 calls (query + graph) shared by 2 handoffs.
+    expect(out.reduce((n, o) => n + o.salesforceApiCalls, 0)).toBe(2);
+  });
+
+  it('dedupe lookup failing: cases are created anyway', async () => {
+    const { client, sent } = fakeClient(ok);
+    client.query = () => Promise.reject(Object.assign(new Error('boom'), { apiCalls: 1 }));
+    const [o] = await deliverHandoffs([prepared()], client, { mapping, dedupeWindowSeconds: 600 });
+    expect(sent).toHaveLength(1);
+    expect(o).toMatchObject({ kind: 'delivered', enrichedExistingCase: false, salesforceApiCalls: 2 });
+  });
+
   it('empty batch: no call', async () => {
     const { client, sent } = fakeClient(ok);
     expect(await deliverHandoffs([], client, { mapping })).toEqual([]);
