@@ -15,21 +15,41 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * Expressions built from configured phrases and patterns (a bounded set), compiled once instead of per
+ * message and rule. Neither flag set uses `g` or `y`, so a shared RegExp keeps no state between calls.
+ */
+const compiled = new Map<string, RegExp | null>();
+const COMPILED_MAX = 2000;
+
+function once<T extends RegExp | null>(key: string, build: () => T): T {
+  let re = compiled.get(key) as T | undefined;
+  if (re === undefined) {
+    if (compiled.size >= COMPILED_MAX) compiled.clear();
+    re = build();
+    compiled.set(key, re);
+  }
+  return re;
+}
+
+/** The whole-word expression for a phrase, or null when the phrase normalises to nothing. */
+function phraseExpression(phrase: string): RegExp | null {
+  return once(`phrase\u0000${phrase}`, () => {
+    const needle = normalizeText(phrase);
+    if (needle.length === 0) return null;
+    return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u');
+  });
+}
+
 /** The first phrase found in `text` as whole words, or undefined. */
 export function findPhrase(text: string, phrases: readonly string[]): string | undefined {
   const haystack = normalizeText(text);
-  for (const phrase of phrases) {
-    const needle = normalizeText(phrase);
-    if (needle.length === 0) continue;
-    const re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u');
-    if (re.test(haystack)) return phrase;
-  }
-  return undefined;
+  return phrases.find((phrase) => phraseExpression(phrase)?.test(haystack) === true);
 }
 
 /** Whether a configured pattern (a case-insensitive regular expression) matches. */
 export function matchesPattern(value: string, pattern: string): boolean {
-  return new RegExp(pattern, 'i').test(value);
+  return once(`pattern\u0000${pattern}`, () => new RegExp(pattern, 'i')).test(value);
 }
 
 /** Whether a string compiles as a regular expression (used by the config schemas). */

@@ -1,0 +1,24 @@
+import { findPhrase, matchesPattern } from '../../../src/policy/text';
+
+describe('policy text matching', () => {
+  it('finds a phrase as whole words, accent- and case-insensitively, skipping empty phrases', () => {
+    const phrases = ['   ', 'parler à un conseiller', 'agent'];
+    expect(findPhrase('Je veux PARLER a un Conseiller', phrases)).toBe('parler à un conseiller');
+    expect(findPhrase('the agents are busy', phrases)).toBeUndefined();
+    expect(findPhrase('an agent, please', phrases)).toBe('agent');
+  });
+
+  it('answers the same on every call with the same configured phrase or pattern', () => {
+    for (let i = 0; i < 3; i += 1) {
+      expect(findPhrase('an agent, please', ['agent'])).toBe('agent');
+      expect(findPhrase('reagent', ['agent'])).toBeUndefined();
+      expect(matchesPattern('Talk_To_Agent', '^talk_to_(agent|human)$')).toBe(true);
+      expect(matchesPattern('talk_to_bot', '^talk_to_(agent|human)$')).toBe(false);
+    }
+  });
+
+  it('throws for a pattern that does not compile, every time (config validation refuses it first)', () => {
+    expect(() => matchesPattern('x', '(')).toThrow(SyntaxError);
+    expect(() => matchesPattern('x', '(')).toThrow(SyntaxError);
+  });
+});
