@@ -50,6 +50,8 @@ async function main(): Promise<void> {
   });
 
   const waits = new Map<string, number>();
+  /** handoffId → [epoch ms its first call arrived, epoch ms its last call was answered]. */
+  const spans = new Map<string, [number, number]>();
   /** Durations (ms) of the data API calls answered since the last takeWaits. */
   let durations: number[] = [];
   /** Graphs carried by each composite graph call since the last takeWaits. */
@@ -62,13 +64,19 @@ async function main(): Promise<void> {
   const handle = app.handle.bind(app);
   app.handle = (req, res, next) => {
     const t0 = performance.now();
+    const arrived = Date.now();
     res.once('finish', () => {
       // express strips mount paths from req.url while routing; originalUrl keeps the whole path.
       const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
       if (url.startsWith('/__emulator')) return;
       const ms = performance.now() - t0;
       if (url.startsWith('/services/data')) durations.push(ms);
-      for (const id of idsOf(req)) waits.set(id, (waits.get(id) ?? 0) + ms);
+      const ended = Date.now();
+      for (const id of idsOf(req)) {
+        waits.set(id, (waits.get(id) ?? 0) + ms);
+        const span = spans.get(id);
+        spans.set(id, span ? [Math.min(span[0], arrived), Math.max(span[1], ended)] : [arrived, ended]);
+      }
       const body = (req as { body?: unknown }).body;
       if (url.includes('/composite/graph') && Buffer.isBuffer(body)) {
         graphsPerCall.push(body.toString('utf8').split('"graphId"').length - 1);
@@ -112,8 +120,15 @@ async function main(): Promise<void> {
           return;
         }
         case 'takeWaits': {
-          const out = { waits: Object.fromEntries(waits), durations, graphsPerCall, latencyMs };
+          const out = {
+            waits: Object.fromEntries(waits),
+            spans: Object.fromEntries(spans),
+            durations,
+            graphsPerCall,
+            latencyMs,
+          };
           waits.clear();
+          spans.clear();
           durations = [];
           graphsPerCall = [];
           answer(id, true, out);

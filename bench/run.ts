@@ -35,7 +35,7 @@ import {
 } from './lib/results';
 import { serviceEntry, startService, type RunningService } from './lib/service';
 import { distribution, round } from './lib/stats';
-import { renderCompare, renderTable } from './lib/table';
+import { fmt, renderCompare, renderTable } from './lib/table';
 import { createBotAuth, type BotAuth } from './lib/tokens';
 
 const REPO = resolve(__dirname, '..');
@@ -75,7 +75,7 @@ Service:
 Naive reference:
   --no-naive                   skip it
   --naive-lone-count N         (default 3)
-  --naive-steady-seconds S     at the steady rate (default 2)
+  --naive-steady-seconds S     at the steady rate (default 1)
   --naive-burst N              at once (default 100)
   --naive-timeout-s S          stop a naive scenario after this long (default 40)
   (the naive rows are smaller than the service's: their calls per handoff do not depend on volume,
@@ -87,6 +87,8 @@ Results:
   --no-run                     with --compare: compare FILE with latest.json without running
   --drain-timeout-s S          how long to wait for delivery after the load (default 120)
   --verbose                    echo the children's output
+  --trace                      time the service's store calls and event-loop delay (a --require'd
+                               preload, no change to the service) and print them
 
   --micro                      instead: the CPU cost of each step of the request path, in-process
 `;
@@ -121,6 +123,7 @@ interface Options {
   noRun: boolean;
   drainTimeoutS: number;
   verbose: boolean;
+  trace: boolean;
 }
 
 /**
@@ -176,6 +179,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
       'drain-timeout-s': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       micro: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -223,7 +227,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
     maxPauseOrg: values['max-org-answers'] !== true,
     naive: values['no-naive'] !== true,
     naiveLoneCount: int('naive-lone-count', values['naive-lone-count'], 3, 1, 100),
-    naiveSteadySeconds: int('naive-steady-seconds', values['naive-steady-seconds'], long ? 10 : 2, 1, 600),
+    naiveSteadySeconds: int('naive-steady-seconds', values['naive-steady-seconds'], long ? 10 : 1, 1, 600),
     naiveBurst: int('naive-burst', values['naive-burst'], 100, 1, 10_000),
     naiveTimeoutS: int('naive-timeout-s', values['naive-timeout-s'], long ? 120 : 40, 1, 3600),
     gatherWindowMs: optInt('gather-window-ms', values['gather-window-ms'], 0, 50),
@@ -237,6 +241,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
     noRun: values['no-run'] === true,
     drainTimeoutS: int('drain-timeout-s', values['drain-timeout-s'], 120, 1, 3600),
     verbose: values.verbose === true,
+    trace: values.trace === true,
   };
 }
 
@@ -373,8 +378,10 @@ async function coalescedScenario(
     logLevel: opts.logLevel,
     ...(name === 'max' ? { env: { DELIVERY_LATENCY_BUDGET_MS: String(opts.maxBudgetMs) } } : {}),
     ...(profiling ? { cpuProfDir: profDir } : {}),
+    ...(opts.trace ? { traceFile: join(workDir, 'trace.json') } : {}),
     echo: opts.verbose,
   });
+  let row: ScenarioRow | undefined;
   const notes: string[] = [];
   try {
     const base = {
@@ -519,11 +526,21 @@ async function coalescedScenario(
         .map((r) => r.latencyMs - (waits[r.id] ?? 0));
       source = 'bot latency − emulator time on the calls carrying the handoff (201 answers only)';
     }
+    const before: number[] = [];
+    const after: number[] = [];
+    for (const r of load.responses) {
+      if (r.status !== 201 || r.id === null) continue;
+      const span = timings.spans[r.id];
+      if (!span) continue;
+      const sentAt = r.endedAt - r.latencyMs;
+      before.push(Math.max(0, span[0] - sentAt));
+      after.push(Math.max(0, r.endedAt - span[1]));
+    }
     const n202 = load.statuses['202'] ?? 0;
     if (n202 > 0) notes.push(`${n202} answered 202 (delivery outran the latency budget)`);
     const family = diffCalls(calls, {});
     const sf = dataCalls(family);
-    const row: ScenarioRow = {
+    row = {
       scenario: name,
       mode: 'coalesced',
       label: lbl,
@@ -537,6 +554,8 @@ async function coalescedScenario(
       latencyMs: summary(latencies),
       serviceAddedMs: summary(added),
       serviceAddedSource: source,
+      beforeCallMs: summary(before),
+      afterCallMs: summary(after),
       sfCalls: sf,
       sfCallsByFamily: family,
       sfCallsPerHandoff: accepted > 0 ? round(sf / accepted, 4) : null,
@@ -555,6 +574,12 @@ async function coalescedScenario(
       const file = newestProfile(profDir);
       if (file) ctx.profiles.push({ scenario: name, file, summary: summariseProfile(file) });
       else progress.log(`[${lbl}] no CPU profile was written (did the service exit cleanly on SIGTERM?)`);
+    }
+    const traceFile = join(workDir, 'trace.json');
+    if (opts.trace && row) {
+      row.trace = existsSync(traceFile)
+        ? (JSON.parse(readFileSync(traceFile, 'utf8')) as Record<string, unknown>)
+        : null;
     }
   }
 }
@@ -841,7 +866,24 @@ async function main(): Promise<void> {
       `the service's AgentWork polling queries included; writes/handoff = the composite and sObject calls alone; ` +
       `drain = seconds after the last answer until every accepted handoff was in Salesforce.`,
   );
-  for (const r of rows) for (const note of r.notes) console.log(`  note [${r.label}]: ${note}`);
+  for (const r of rows) {
+    if (r.beforeCallMs && r.afterCallMs && r.beforeCallMs.count > 0) {
+      console.log(
+        `  svc split [${r.label}]: before its Salesforce call p50 ${fmt(r.beforeCallMs.p50)} / p99 ${fmt(r.beforeCallMs.p99)} ms, ` +
+          `after it p50 ${fmt(r.afterCallMs.p50)} / p99 ${fmt(r.afterCallMs.p99)} ms (epoch-ms clocks, ±1 ms)`,
+      );
+    }
+    for (const note of r.notes) console.log(`  note [${r.label}]: ${note}`);
+    if (r.trace) {
+      const parts = Object.entries(r.trace).map(([k, v]) => {
+        const t = v as { calls?: number; meanMs?: number; p99Ms?: number; maxMs?: number };
+        return t.calls !== undefined
+          ? `${k} ×${t.calls} mean ${fmt(t.meanMs ?? null, 2)} p99 ${fmt(t.p99Ms ?? null, 2)} ms`
+          : `${k} mean ${fmt(t.meanMs ?? null, 2)} p99 ${fmt(t.p99Ms ?? null, 2)} max ${fmt(t.maxMs ?? null, 1)} ms`;
+      });
+      console.log(`  trace [${r.label}] (whole process life): ${parts.join('; ')}`);
+    }
+  }
   console.log('\nTargets:');
   for (const t of targets) {
     console.log(`  ${t.met === null ? '  n/a' : t.met ? '  met' : ' MISS'}  ${t.target}: ${t.measured}`);

@@ -28,7 +28,11 @@ export async function buildService(
 ): Promise<{ files: number; ms: number }> {
   const t0 = Date.now();
   const srcDir = join(repoRoot, 'src');
-  const files = [...listTs(srcDir), join(repoRoot, 'bench', 'service-entry.ts')];
+  const files = [
+    ...listTs(srcDir),
+    join(repoRoot, 'bench', 'service-entry.ts'),
+    join(repoRoot, 'bench', 'trace-preload.ts'),
+  ];
   await Promise.all(
     files.map(async (file) => {
       const out = await transformFile(file, {

@@ -6,6 +6,8 @@ import type { JwtCredentials } from './service';
 export interface CallTimings {
   /** handoffId → ms the emulator spent on the calls that carried it. */
   waits: Record<string, number>;
+  /** handoffId → [epoch ms its first call arrived, epoch ms its last call was answered]. */
+  spans: Record<string, [number, number]>;
   /** Every data API call's duration at the emulator (ms), injected latency included. */
   durations: number[];
   /** How many graphs each composite graph call carried, in order. */

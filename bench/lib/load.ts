@@ -35,6 +35,8 @@ export interface ResponseRecord {
   latencyMs: number;
   /** The service's own time from its answer's headers, when it sends one. */
   serviceMs: number | undefined;
+  /** Epoch ms the answer arrived. */
+  endedAt: number;
 }
 
 export interface LoadResult {
@@ -122,6 +124,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         status,
         latencyMs: responseTime,
         serviceMs: l?.status === status ? l.serviceMs : undefined,
+        endedAt: Date.now(),
       });
       done++;
     });

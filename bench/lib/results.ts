@@ -40,6 +40,13 @@ export interface ScenarioRow {
   /** The service's own time: total minus time waiting on Salesforce. */
   serviceAddedMs: LatencySummary;
   serviceAddedSource: string;
+  /**
+   * The service's added time split around Salesforce (201 answers): from the request to its first
+   * Salesforce call (accept, gathering window, waiting for a worker slot, claim, plan), and from the
+   * last call's answer to the bot's answer (settle, store, answer).
+   */
+  beforeCallMs?: LatencySummary;
+  afterCallMs?: LatencySummary;
   /** Salesforce API calls (data API, charged against the daily allocation) during the scenario. */
   sfCalls: number;
   /** Per endpoint family, including OAuth calls (which are not charged). */
@@ -54,6 +61,8 @@ export interface ScenarioRow {
   emulatorCallMs?: LatencySummary | null;
   /** Graphs carried by each composite graph call, in order (coalescing at work). */
   graphsPerCall?: number[];
+  /** --trace: the service's store calls and event-loop delay over its whole life (warm-up included). */
+  trace?: Record<string, unknown> | null;
   notes: string[];
 }
 

@@ -32,6 +32,8 @@ export interface ServiceOptions {
   logLevel: string;
   /** Write a V8 CPU profile here (node --cpu-prof). */
   cpuProfDir?: string;
+  /** Load bench/trace-preload (store timings, event-loop delay) and write its totals to this file. */
+  traceFile?: string;
   echo?: boolean;
 }
 
@@ -111,6 +113,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   };
   const args: string[] = [];
   if (o.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
+  if (o.traceFile) {
+    args.push('--require', join(o.buildRoot, 'bench', 'trace-preload.js'));
+    env.BENCH_TRACE_FILE = o.traceFile;
+  }
   args.push(join(o.buildRoot, o.entry));
   const child = spawnChild('service', process.execPath, args, {
     env,
