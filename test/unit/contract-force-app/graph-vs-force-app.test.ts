@@ -54,6 +54,26 @@ const STANDARD_FIELDS: Record<
   },
 };
 
+/**
+ * Standard fields the service writes that have NO field-level security, so a permission set cannot
+ * (and need not) grant them; every other standard field written must be granted editable.
+ * - Case.OwnerId: the owner field is never FLS-controlled (ownership is governed by sharing).
+ * - Case.Status: required (not nillable) on Case, so its field access is fixed. Deploy-time
+ *   confirmation is part of the sandbox dry run in docs/admin.md.
+ * - PendingServiceRouting and SkillRequirement fields: the Omni-Channel routing objects are not in
+ *   this permission set at all (see docs/admin.md, "PendingServiceRouting and SkillRequirement").
+ */
+const NO_FLS: Record<string, string[]> = {
+  Case: ['OwnerId', 'Status'],
+  PendingServiceRouting: Object.keys(STANDARD_FIELDS.PendingServiceRouting ?? {}),
+  SkillRequirement: Object.keys(STANDARD_FIELDS.SkillRequirement ?? {}),
+};
+
+/** Relationship name in a body → the Id field it sets. */
+const RELATIONSHIP_FIELDS: Record<string, Record<string, string>> = {
+  Case: { Account: 'AccountId', Contact: 'ContactId' },
+};
+
 /** Lookup relationships set by external id in a body: relationship name → target object. */
 const RELATIONSHIPS: Record<string, Record<string, string>> = {
   Case: { Account: 'Account', Contact: 'Contact' },
@@ -339,6 +359,35 @@ describe('force-app holds everything the service writes', () => {
       if (!perms?.fields[name]?.editable) problems.push(`field ${name}: not editable`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it(`${PERMISSION_SET} grants edit on every standard field the service writes that has field-level security`, () => {
+    const standard = new Set<string>();
+    for (const w of all.writes) {
+      if (!w.field.endsWith('__c') && STANDARD_FIELDS[w.object]) standard.add(`${w.object}.${w.field}`);
+    }
+    for (const r of all.relationships) {
+      const idField = RELATIONSHIP_FIELDS[r.object]?.[r.field];
+      if (idField) standard.add(`${r.object}.${idField}`);
+    }
+    // The plan really writes these (so the check below is not vacuous).
+    expect([...standard]).toEqual(
+      expect.arrayContaining(['Case.Subject', 'Case.Description', 'Case.AccountId', 'Case.ContactId']),
+    );
+    const problems: string[] = [];
+    for (const name of [...standard].sort()) {
+      const [object = '', field = ''] = name.split('.');
+      if (NO_FLS[object]?.includes(field)) continue;
+      const p = perms?.fields[name];
+      if (!p?.readable || !p.editable) problems.push(`${name}: not granted readable and editable`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('a standard field on the no-FLS list is never named in the permission set (the deploy would refuse it)', () => {
+    for (const [object, fields] of Object.entries(NO_FLS)) {
+      for (const field of fields) expect(perms?.fields[`${object}.${field}`]).toBeUndefined();
+    }
   });
 
   it('the mapping lengths never exceed the force-app field lengths', () => {
