@@ -157,7 +157,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const rest = new RestApi({ org, cursors, versions, limits: () => usage.limits(), rng });
 
   let currentSeed = resolveSeed(options.seed);
-  let seeded: SeedResult | undefined;
   let apps: ConnectedAppConfig[] = [];
   let generatedKeys: Record<string, string> = {};
   let usernames: string[] = [];
@@ -175,7 +174,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       Object.assign(generatedKeys, r.generatedKeys);
       usernames.push(...r.usernames);
     }
-    seeded = r;
   };
 
   const loadCurrent = (): SeedResult | undefined => {
@@ -185,6 +183,18 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const r = currentSeed ? loadSeed(org, omni, currentSeed) : undefined;
     applySeedResult(r, false);
     return r;
+  };
+
+  /** Loads a seed document: added to the org (merge), or as the new current seed after a reset. */
+  const seedWith = (doc: unknown, merge: boolean): SeedResult | undefined => {
+    const parsed = parseSeed(doc);
+    if (merge) {
+      const r = loadSeed(org, omni, parsed);
+      applySeedResult(r, true);
+      return r;
+    }
+    currentSeed = parsed;
+    return loadCurrent();
   };
 
   if (saved) {
@@ -242,14 +252,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return { ok: true, usernames, seeded: Boolean(r) };
     },
     seed: (doc, merge) => {
-      const parsed = parseSeed(doc);
-      if (merge) {
-        const r = loadSeed(org, omni, parsed);
-        applySeedResult(r, true);
-      } else {
-        currentSeed = parsed;
-        loadCurrent();
-      }
+      seedWith(doc, merge);
       return { ok: true, usernames };
     },
     getFaults: () => faults.view(),
@@ -345,16 +348,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       }
     },
     reset: () => loadCurrent(),
-    seed: (doc, merge = false) => {
-      const parsed = parseSeed(doc);
-      if (merge) {
-        const r = loadSeed(org, omni, parsed);
-        applySeedResult(r, true);
-        return r;
-      }
-      currentSeed = parsed;
-      return loadCurrent() as SeedResult;
-    },
+    seed: (doc, merge = false) => seedWith(doc, merge) as SeedResult,
     token: (username) => token(username),
     jwt: () => jwt(),
     setFaults: (input) => {
@@ -365,7 +359,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     resetCalls: () => usage.resetCalls(),
     records: (sobject) => actions.records(sobject),
   };
-  void seeded;
   return emulator;
 }
 
