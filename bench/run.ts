@@ -22,7 +22,7 @@ import { fetchTransport, writeGraphNaively, type GraphLike } from './lib/naive';
 import { BodyFactory } from './lib/payload';
 import { renderProfile, summariseProfile, type ProfileSummary } from './lib/profile';
 import { parseServerTiming, Progress } from './lib/progress';
-import { killAllNow, resetPeakRss, RssSampler, sleep } from './lib/procs';
+import { killAllNow, onExit, resetPeakRss, RssSampler, sleep } from './lib/procs';
 import {
   num,
   readResults,
@@ -789,6 +789,7 @@ async function main(): Promise<void> {
   );
 
   const tmp = mkdtempSync(join(os.tmpdir(), 'fsc-bench-'));
+  onExit(() => rmSync(tmp, { recursive: true, force: true }));
   const runId = Date.now().toString(36);
   const rows: ScenarioRow[] = [];
   const ctx: Context = {

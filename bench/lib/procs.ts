@@ -18,7 +18,14 @@ export interface Child {
 }
 
 const live = new Set<Child>();
+const cleanups: (() => void)[] = [];
 let handlersInstalled = false;
+
+/** Runs (synchronously) when the bench exits, however it exits: e.g. removing its temp dir. */
+export function onExit(fn: () => void): void {
+  installHandlers();
+  cleanups.push(fn);
+}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -36,6 +43,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export function killAllNow(): void {
   for (const c of live) killGroup(c.pid, 'SIGKILL');
   live.clear();
+  for (const fn of cleanups.splice(0)) {
+    try {
+      fn();
+    } catch {
+      // best effort on the way out
+    }
+  }
 }
 
 /** Stops every child politely (SIGTERM, then SIGKILL after the timeout). */
