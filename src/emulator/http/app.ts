@@ -2,6 +2,7 @@ import express from 'express';
 import type { Express, NextFunction, Request, Response, Router } from 'express';
 import {
   INVALID_SESSION_BODY,
+  NOT_FOUND_BODY,
   REQUEST_LIMIT_BODY,
   sfErrorBody,
   unknownException,
@@ -167,7 +168,7 @@ export function createEmulatorApp(deps: EmulatorAppDeps): Express {
       usage.count(parsed ? familyOf(segments) : 'other');
       await latency();
       if (!parsed || !versions.includes(parsed.version)) {
-        sendJson(res, 404, sfErrorBody('NOT_FOUND', 'The requested resource does not exist'));
+        sendJson(res, 404, NOT_FOUND_BODY);
         return;
       }
       const session = authenticate(req, res);
@@ -231,7 +232,7 @@ export function createEmulatorApp(deps: EmulatorAppDeps): Express {
 
   // Anything else.
   app.use((_req: Request, res: Response) => {
-    sendJson(res, 404, sfErrorBody('NOT_FOUND', 'The requested resource does not exist'));
+    sendJson(res, 404, NOT_FOUND_BODY);
   });
 
   // Body parser errors and anything unexpected: Salesforce-shaped, never a crash.

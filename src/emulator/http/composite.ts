@@ -5,6 +5,7 @@ import {
   isSuccess,
   methodNotAllowed,
   notFound,
+  NOT_FOUND_BODY,
   PROCESSING_HALTED_MESSAGE,
   sfErrorBody,
   toRestResponse,
@@ -219,9 +220,7 @@ function runSub(
   const parsed = parseDataUrl(url);
   let res: RestResponse;
   if (!parsed || !api.ctx.versions.includes(parsed.version)) {
-    res = toRestResponse(
-      new SalesforceApiError(404, sfErrorBody('NOT_FOUND', 'The requested resource does not exist')),
-    );
+    res = toRestResponse(notFound());
   } else {
     res = api.handle({
       method: sub.method,
@@ -415,7 +414,7 @@ export function runBatch(api: RestApi, req: RestRequest): RestResponse {
     const parsed = parseDataUrl(item.url);
     let res: RestResponse;
     if (!parsed || !api.ctx.versions.includes(parsed.version)) {
-      res = { status: 404, body: sfErrorBody('NOT_FOUND', 'The requested resource does not exist') };
+      res = { status: 404, body: NOT_FOUND_BODY };
     } else {
       try {
         res = api.ctx.org.transaction(() => {

@@ -1,5 +1,8 @@
 import { SalesforceApiError } from '../org/types';
 import type { SfErrorItem } from '../org/types';
+import { NOT_FOUND_MESSAGE, sfError } from '../org/errors';
+
+export { NOT_FOUND_MESSAGE, notFound, sfError } from '../org/errors';
 
 /** A REST answer before it is written to the wire: status, JSON body (or none) and extra headers. */
 export interface RestResponse {
@@ -10,21 +13,6 @@ export interface RestResponse {
 
 export function sfErrorBody(errorCode: string, message: string, fields?: string[]): SfErrorItem[] {
   return [fields ? { message, errorCode, fields } : { message, errorCode }];
-}
-
-export function sfError(
-  status: number,
-  errorCode: string,
-  message: string,
-  fields?: string[],
-): SalesforceApiError {
-  return new SalesforceApiError(status, sfErrorBody(errorCode, message, fields));
-}
-
-export const NOT_FOUND_MESSAGE = 'The requested resource does not exist';
-
-export function notFound(message = NOT_FOUND_MESSAGE): SalesforceApiError {
-  return sfError(404, 'NOT_FOUND', message);
 }
 
 export function badRequest(errorCode: string, message: string, fields?: string[]): SalesforceApiError {
@@ -39,6 +27,7 @@ export function methodNotAllowed(method: string, allowed: string[]): SalesforceA
   );
 }
 
+export const NOT_FOUND_BODY: SfErrorItem[] = sfErrorBody('NOT_FOUND', NOT_FOUND_MESSAGE);
 export const INVALID_SESSION_BODY: SfErrorItem[] = sfErrorBody(
   'INVALID_SESSION_ID',
   'Session expired or invalid',

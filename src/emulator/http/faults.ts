@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sfErrorBody, type RestResponse } from './errors';
+import { REQUEST_LIMIT_BODY, sfErrorBody, type RestResponse } from './errors';
 import { randomSfId } from './util';
 
 export const FAULT_KINDS = ['unableToLockRow', 'serviceUnavailable', 'requestLimitExceeded'] as const;
@@ -69,7 +69,7 @@ export function faultBody(kind: FaultKind, recordId?: string): RestResponse {
     case 'serviceUnavailable':
       return serviceUnavailable();
     case 'requestLimitExceeded':
-      return { status: 403, body: sfErrorBody('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.') };
+      return { status: 403, body: REQUEST_LIMIT_BODY };
   }
 }
 

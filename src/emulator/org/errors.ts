@@ -16,8 +16,10 @@ export function sfError(
   return new SalesforceApiError(status, [item]);
 }
 
-export const notFound = (): SalesforceApiError =>
-  sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+export const NOT_FOUND_MESSAGE = 'The requested resource does not exist';
+
+export const notFound = (message = NOT_FOUND_MESSAGE): SalesforceApiError =>
+  sfError(404, 'NOT_FOUND', message);
 
 export const entityIsDeleted = (fields: string[] = []): SalesforceApiError =>
   sfError(404, 'ENTITY_IS_DELETED', 'entity is deleted', fields);
