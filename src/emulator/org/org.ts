@@ -33,8 +33,7 @@
  * route; INVALID_TYPE_FOR_OPERATION for objects that cannot be inserted/updated/deleted;
  * INVALID_FIELD_FOR_INSERT_UPDATE for person fields on business accounts (and Name on person accounts).
  */
-import type { FieldDef, ObjectDef } from '../schema/model';
-import type { Schema } from '../schema/model';
+import { objectSummary, type FieldDef, type ObjectDef, type Schema } from '../schema/model';
 import { buildSchemaWithInfo } from '../schema/force-app';
 import { AUDIT_FIELDS } from '../schema/fields';
 import {
@@ -201,17 +200,7 @@ export class Org implements OrgApi {
       maxBatchSize: 200,
       sobjects: this.schema
         .objects()
-        .map((o) => ({
-          name: o.name,
-          label: o.label,
-          labelPlural: o.labelPlural,
-          keyPrefix: o.keyPrefix,
-          custom: o.custom,
-          createable: o.createable,
-          updateable: o.updateable,
-          deletable: o.deletable,
-          queryable: o.queryable,
-        }))
+        .map(objectSummary)
         .sort((a, b) => a.name.localeCompare(b.name)),
     };
   }

@@ -95,8 +95,8 @@ export interface ChildRelationship {
   cascadeDelete: boolean;
 }
 
-/** An object as `GET /sobjects/X/describe` shows it. */
-export interface SObjectDescribe {
+/** An object's describe properties: its `GET /sobjects` (describeGlobal) entry. */
+export interface SObjectSummary {
   name: string;
   label: string;
   labelPlural: string;
@@ -106,6 +106,10 @@ export interface SObjectDescribe {
   updateable: boolean;
   deletable: boolean;
   queryable: boolean;
+}
+
+/** An object as `GET /sobjects/X/describe` shows it. */
+export interface SObjectDescribe extends SObjectSummary {
   fields: FieldDescribe[];
   childRelationships: ChildRelationship[];
 }
@@ -150,7 +154,7 @@ export interface OrgApi {
   describeGlobal(): {
     encoding: string;
     maxBatchSize: number;
-    sobjects: Omit<SObjectDescribe, 'fields' | 'childRelationships'>[];
+    sobjects: SObjectSummary[];
   };
   /** Throws NOT_FOUND (404) for an unknown object. Case-insensitive on the name, answers the canonical name. */
   describe(sobject: string): SObjectDescribe;

@@ -2,7 +2,7 @@
  * The emulator's schema model: describe-shaped objects and fields plus the few rules describe does not
  * show (delete constraints, reparenting, auto-number formats, person-account mirroring).
  */
-import type { ChildRelationship, FieldDescribe, SObjectDescribe } from '../org/types';
+import type { ChildRelationship, FieldDescribe, SObjectDescribe, SObjectSummary } from '../org/types';
 
 export type DeleteConstraint = 'SetNull' | 'Restrict' | 'Cascade';
 
@@ -26,17 +26,23 @@ export interface FieldDef extends FieldDescribe {
 }
 
 /** An object: describe properties plus its field definitions. */
-export interface ObjectDef {
-  name: string;
-  label: string;
-  labelPlural: string;
-  keyPrefix: string;
-  custom: boolean;
-  createable: boolean;
-  updateable: boolean;
-  deletable: boolean;
-  queryable: boolean;
+export interface ObjectDef extends SObjectSummary {
   fields: FieldDef[];
+}
+
+/** The describe properties of an object, without its fields (a describeGlobal entry). */
+export function objectSummary(o: ObjectDef): SObjectSummary {
+  return {
+    name: o.name,
+    label: o.label,
+    labelPlural: o.labelPlural,
+    keyPrefix: o.keyPrefix,
+    custom: o.custom,
+    createable: o.createable,
+    updateable: o.updateable,
+    deletable: o.deletable,
+    queryable: o.queryable,
+  };
 }
 
 const FIELD_DESCRIBE_KEYS = [
@@ -152,18 +158,6 @@ export class Schema {
       relationshipName: field.childRelationshipName ?? null,
       cascadeDelete: field.cascadeDelete || field.deleteConstraint === 'Cascade',
     }));
-    return {
-      name: o.name,
-      label: o.label,
-      labelPlural: o.labelPlural,
-      keyPrefix: o.keyPrefix,
-      custom: o.custom,
-      createable: o.createable,
-      updateable: o.updateable,
-      deletable: o.deletable,
-      queryable: o.queryable,
-      fields,
-      childRelationships,
-    };
+    return { ...objectSummary(o), fields, childRelationships };
   }
 }
