@@ -7,6 +7,21 @@ import { handoffRequestSchema } from './handoff';
 import { escalationEvaluationSchema, routingDecisionSchema } from './routing';
 import { redactionCountSchema } from './answer';
 
+/**
+ * Who submitted a handoff, as authenticated by the service (never a secret):
+ * - jwt: a bot token on the canonical API (issuer and subject);
+ * - jwt_subject: a bot token whose issuer the route did not pass on (the Bot Framework adapter);
+ * - adapter: a shared-secret platform adapter and the principal it authenticated ("shared-token" or a
+ *   basic user name).
+ * Only that caller may read the handoff's status or replay it.
+ */
+export const callerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('jwt'), issuer: z.string(), subject: z.string() }).strict(),
+  z.object({ kind: z.literal('jwt_subject'), subject: z.string() }).strict(),
+  z.object({ kind: z.literal('adapter'), platform: z.string(), principal: z.string() }).strict(),
+]);
+export type Caller = z.infer<typeof callerSchema>;
+
 export const preparedHandoffSchema = z
   .object({
     handoffId: z.string(),
@@ -17,6 +32,8 @@ export const preparedHandoffSchema = z
     decision: routingDecisionSchema,
     evaluation: escalationEvaluationSchema.nullable(),
     redactions: z.array(redactionCountSchema),
+    /** Who submitted it (absent for handoffs stored before callers were recorded). */
+    caller: callerSchema.optional(),
   })
   .strict();
 

@@ -7,7 +7,7 @@
  * budget). An in-memory one for unit tests lives in test/support/memory-deliverer.ts.
  */
 import type { HandoffState, RedactionCount } from '../contract/answer';
-import type { DeliveryOutcome, PreparedHandoff } from '../contract/prepared';
+import type { Caller, DeliveryOutcome, PreparedHandoff } from '../contract/prepared';
 import type { RoutingDecision } from '../contract/routing';
 
 export type DeliveredOutcome = Extract<DeliveryOutcome, { kind: 'delivered' }>;
@@ -15,8 +15,16 @@ export type DeliveredOutcome = Extract<DeliveryOutcome, { kind: 'delivered' }>;
 /** What the store knows about one handoff; the service turns it into a HandoffAnswer. */
 export interface HandoffRecord {
   handoffId: string;
-  /** SHA-256 (hex) of the canonical request body, as in PreparedHandoff.bodyHash. */
+  /**
+   * As in PreparedHandoff.bodyHash: SHA-256 (hex) of the canonical request body, bound to the caller
+   * (`<sha256>.<caller tag>`, src/service/validate.ts boundBodyHash) when one was recorded.
+   */
   bodyHash: string;
+  /**
+   * Who submitted it (PreparedHandoff.caller), when the deliverer passes it on; otherwise the service
+   * reads the caller from the tag in bodyHash.
+   */
+  caller?: Caller | null;
   state: HandoffState;
   /** ISO 8601; when the service accepted it. */
   receivedAt: string;

@@ -5,7 +5,7 @@
  */
 import type { HandoffAnswer } from '../contract/answer';
 import { handoffIdSchema, type Handoff } from '../contract/handoff';
-import type { PreparedHandoff } from '../contract/prepared';
+import type { Caller, PreparedHandoff } from '../contract/prepared';
 import type { EscalationEvaluation, RoutingDecision } from '../contract/routing';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -19,7 +19,14 @@ import {
 } from '../policy';
 import { redactHandoff, scrubText } from '../redact';
 import type { Deliverer, HandoffRecord, ReadinessCheck } from './deliverer';
-import { bodyHash, validateHandoff, validationError } from './validate';
+import {
+  boundBodyHash,
+  callerKey,
+  callerTag,
+  splitBodyHash,
+  validateHandoff,
+  validationError,
+} from './validate';
 
 export interface HandoffServiceDeps {
   deliverer: Deliverer;
@@ -36,7 +43,18 @@ export interface SubmitContext {
   requestId: string;
   /** Who sent it (the bot's token subject), for the log. */
   botSubject?: string;
+  /**
+   * The authenticated caller; only it may read the handoff's status or replay it. When absent (the
+   * platform adapters pass only botSubject) it is derived from botSubject and the adapter's platform.
+   */
+  caller?: Caller;
   logger?: Logger;
+}
+
+export interface StatusContext {
+  logger?: Logger;
+  /** The authenticated caller: a handoff another caller submitted answers 404, as if unknown. */
+  caller?: Caller;
 }
 
 /**
@@ -51,7 +69,7 @@ export interface SubmitAnswer {
 export interface HandoffService {
   submit(raw: unknown, ctx: SubmitContext): Promise<SubmitAnswer>;
   /** The current answer for a handoff; AppError 404 when unknown. */
-  status(handoffId: string, ctx?: Pick<SubmitContext, 'logger'>): Promise<HandoffAnswer>;
+  status(handoffId: string, ctx?: StatusContext): Promise<HandoffAnswer>;
   readiness(): Promise<ReadinessCheck[]>;
 }
 
@@ -65,6 +83,48 @@ function scrubEvaluation(e: EscalationEvaluation): EscalationEvaluation {
 
 function scrubDecision(d: RoutingDecision): RoutingDecision {
   return { ...d, reasons: d.reasons.map(scrubText) };
+}
+
+/**
+ * The caller of a submission: the one the route authenticated, or (platform adapters, which pass only
+ * the principal's name) derived from it and the adapter's platform. The Bot Framework adapter
+ * authenticates with a bot JWT but passes on its subject only.
+ */
+function callerOf(h: Handoff, ctx: SubmitContext): Caller | undefined {
+  if (ctx.caller) return ctx.caller;
+  if (!ctx.botSubject) return undefined;
+  return h.source.platform === 'bot_framework'
+    ? { kind: 'jwt_subject', subject: ctx.botSubject }
+    : { kind: 'adapter', platform: h.source.platform, principal: ctx.botSubject };
+}
+
+/** Whose handoffs a caller may read: its own; a bot JWT also those it sent through the Bot Framework adapter. */
+function readableAs(c: Caller): Caller[] {
+  return c.kind === 'jwt' ? [c, { kind: 'jwt_subject', subject: c.subject }] : [c];
+}
+
+/**
+ * own / other: the record's caller is (not) one `c` may read as. legacy: the record was stored
+ * before callers were recorded (readable by any authenticated bot, as it was then).
+ */
+function ownership(record: HandoffRecord, c: Caller): 'own' | 'other' | 'legacy' {
+  const mine = readableAs(c);
+  if (record.caller) {
+    const key = callerKey(record.caller);
+    return mine.some((m) => callerKey(m) === key) ? 'own' : 'other';
+  }
+  const { tag } = splitBodyHash(record.bodyHash);
+  if (tag === undefined) return 'legacy';
+  return mine.some((m) => callerTag(m) === tag) ? 'own' : 'other';
+}
+
+function notFound(handoffId: string): AppError {
+  return new AppError({
+    code: 'HANDOFF_NOT_FOUND',
+    status: 404,
+    message: `No handoff with id ${handoffId}.`,
+    actions: ['Check the handoffId; POST /v1/handoffs to send a new handoff.'],
+  });
 }
 
 export function answerFromRecord(record: HandoffRecord, statusUrl: string): HandoffAnswer {
@@ -90,7 +150,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
   const statusUrl = deps.statusUrl ?? defaultStatusUrl;
 
   /** decide → redact: everything delivery needs, with no unredacted customer data. */
-  function prepare(h: Handoff, at: Date): PreparedHandoff {
+  function prepare(h: Handoff, at: Date, caller: Caller | undefined): PreparedHandoff {
     const evaluation = scrubEvaluation(evaluateEscalation(conversationStateFromHandoff(h), deps.policy, at));
     const decision = scrubDecision(decideRouting(h, evaluation, deps.routing));
     const withSummary: Handoff = h.conversation.summary
@@ -99,12 +159,13 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     const { handoff, redactions } = redactHandoff(withSummary);
     return {
       handoffId: h.handoffId,
-      bodyHash: bodyHash(h),
+      bodyHash: boundBodyHash(h, caller),
       receivedAt: at.toISOString(),
       handoff,
       decision,
       evaluation,
       redactions,
+      ...(caller ? { caller } : {}),
     };
   }
 
@@ -112,9 +173,34 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     async submit(raw, ctx) {
       const log = ctx.logger ?? deps.logger;
       const h = validateHandoff(raw);
-      const prepared = prepare(h, now());
+      const caller = callerOf(h, ctx);
+      const prepared = prepare(h, now(), caller);
       const result = await deps.deliverer.submit(prepared);
       const url = statusUrl(h.handoffId);
+      if (result.state === 'replay' || result.state === 'conflict') {
+        if (caller && ownership(result.record, caller) === 'other') {
+          // Another caller's handoff: 409 with nothing about it (no status, no case, no link), so a
+          // reused or guessed id neither leaks the first caller's answer nor touches its handoff.
+          log.info('handoff id in use by another caller', { handoffId: h.handoffId, bot: ctx.botSubject });
+          throw new AppError({
+            code: 'HANDOFF_CONFLICT',
+            status: 409,
+            message: `Handoff id ${h.handoffId} is already in use.`,
+            actions: ['Use a new handoffId for a new handoff.'],
+          });
+        }
+        // Same body, stored before callers were bound (or bound as the Bot Framework adapter's
+        // subject): a replay all the same.
+        const sameBody = splitBodyHash(result.record.bodyHash).body === splitBodyHash(prepared.bodyHash).body;
+        if (result.state === 'conflict' && sameBody) {
+          log.info('handoff submitted', {
+            handoffId: h.handoffId,
+            result: 'replay',
+            status: result.record.state,
+          });
+          return { outcome: 'replay', answer: answerFromRecord(result.record, url) };
+        }
+      }
       log.info('handoff submitted', {
         handoffId: h.handoffId,
         result: result.state,
@@ -139,19 +225,14 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
       return { outcome: result.state, answer: answerFromRecord(result.record, url) };
     },
 
-    async status(handoffId) {
+    async status(handoffId, ctx = {}) {
       if (!handoffIdSchema.safeParse(handoffId).success) {
         throw validationError([{ path: 'handoffId', message: 'is not a valid handoff id' }]);
       }
       const record = await deps.deliverer.status(handoffId);
-      if (!record) {
-        throw new AppError({
-          code: 'HANDOFF_NOT_FOUND',
-          status: 404,
-          message: `No handoff with id ${handoffId}.`,
-          actions: ['Check the handoffId; POST /v1/handoffs to send a new handoff.'],
-        });
-      }
+      if (!record) throw notFound(handoffId);
+      // Another caller's handoff answers exactly like an unknown id, so ids cannot be probed.
+      if (ctx.caller && ownership(record, ctx.caller) === 'other') throw notFound(handoffId);
       return answerFromRecord(record, statusUrl(handoffId));
     },
 

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { handoffRequestSchema, type Handoff } from '../contract/handoff';
+import type { Caller } from '../contract/prepared';
 import { AppError, type FieldProblem } from '../errors';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -96,4 +97,40 @@ export function canonicalJson(value: unknown): string {
 /** SHA-256 (hex) of the validated request (defaults applied) as canonical JSON. */
 export function bodyHash(h: Handoff): string {
   return createHash('sha256').update(canonicalJson(h)).digest('hex');
+}
+
+/** A stable key for a caller (JSON, so no two callers share one). */
+export function callerKey(c: Caller): string {
+  switch (c.kind) {
+    case 'jwt':
+      return JSON.stringify(['jwt', c.issuer, c.subject]);
+    case 'jwt_subject':
+      return JSON.stringify(['jwt_subject', c.subject]);
+    case 'adapter':
+      return JSON.stringify(['adapter', c.platform, c.principal]);
+  }
+}
+
+/** 32 hex characters naming the caller inside a bodyHash. */
+export function callerTag(c: Caller): string {
+  return createHash('sha256')
+    .update(`fsc-handoff caller\0${callerKey(c)}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * The idempotency fingerprint the store compares: the body's SHA-256, bound to the caller when there
+ * is one (`<body sha256>.<caller tag>`). The same body from another caller is therefore never a replay
+ * of this one, and the caller can be told from the stored record (the durable store keeps bodyHash).
+ */
+export function boundBodyHash(h: Handoff, caller: Caller | undefined): string {
+  const body = bodyHash(h);
+  return caller ? `${body}.${callerTag(caller)}` : body;
+}
+
+/** The parts of a stored bodyHash; `tag` is absent for handoffs stored before callers were bound. */
+export function splitBodyHash(stored: string): { body: string; tag?: string } {
+  const dot = stored.indexOf('.');
+  return dot < 0 ? { body: stored } : { body: stored.slice(0, dot), tag: stored.slice(dot + 1) };
 }

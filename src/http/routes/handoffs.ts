@@ -3,6 +3,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import type { BotAuthenticator, BotPrincipal } from '../../auth';
 import { AppError } from '../../errors';
 import type { Logger } from '../../log';
+import type { Caller } from '../../contract/prepared';
 import type { HandoffService } from '../../service';
 import { requestIdOf } from '../request-id';
 
@@ -23,6 +24,12 @@ export function requestLogger(res: Response, fallback: Logger): Logger {
 
 export function botOf(res: Response): BotPrincipal | undefined {
   return res.locals.bot as BotPrincipal | undefined;
+}
+
+/** The authenticated bot as the service records it (issuer and subject of its token). */
+export function callerOf(res: Response): Caller | undefined {
+  const bot = botOf(res);
+  return bot ? { kind: 'jwt', issuer: bot.issuer, subject: bot.subject } : undefined;
 }
 
 /** Verifies the bearer token before anything else is read; keeps the principal in res.locals.bot. */
@@ -65,6 +72,7 @@ export function handoffRoutes(deps: HandoffRoutesDeps): Router {
     const { outcome, answer } = await deps.handoffs.submit(req.body as unknown, {
       requestId: requestIdOf(res),
       botSubject: botOf(res)?.subject,
+      caller: callerOf(res),
       logger: requestLogger(res, deps.logger),
     });
     if (outcome !== 'replay') res.setHeader('Location', answer.statusUrl);
@@ -75,6 +83,7 @@ export function handoffRoutes(deps: HandoffRoutesDeps): Router {
   router.get('/v1/handoffs/:handoffId', auth, async (req, res) => {
     const answer = await deps.handoffs.status(req.params.handoffId as string, {
       logger: requestLogger(res, deps.logger),
+      caller: callerOf(res),
     });
     res.status(200).json(answer);
   });

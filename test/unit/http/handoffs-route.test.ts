@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { handoffAnswerSchema } from '../../../src/contract/answer';
 import { problemSchema } from '../../../src/contract/problem';
-import { appFixture, botToken } from '../../support/app-fixture';
+import { appFixture, botToken, TEST_ISSUER } from '../../support/app-fixture';
 import { cardDeclinedAbroad, handoff } from '../../support/handoff-factory';
 import { neverInBudget } from '../../support/memory-deliverer';
 
@@ -43,7 +43,9 @@ describe('POST /v1/handoffs', () => {
     expect(JSON.stringify(prepared)).not.toContain('4111 1111 1111 1111');
     expect(prepared?.redactions.length).toBeGreaterThan(0);
     expect(prepared?.evaluation?.fired.length).toBeGreaterThan(0);
-    expect(prepared?.bodyHash).toMatch(/^[0-9a-f]{64}$/);
+    // The body's SHA-256, bound to the caller that sent it.
+    expect(prepared?.bodyHash).toMatch(/^[0-9a-f]{64}\.[0-9a-f]{32}$/);
+    expect(prepared?.caller).toEqual({ kind: 'jwt', issuer: TEST_ISSUER, subject: 'penny-bot' });
   });
 
   it('when the budget runs out, then 202 with Location and statusUrl, and GET shows it', async () => {
@@ -246,5 +248,67 @@ describe('the rest of the edge', () => {
     expect(res.body).toMatchObject({ code: 'INTERNAL', requestId: 'req-500-abcdefgh' });
     expect(JSON.stringify(res.body)).not.toMatch(/hunter2|postgres|app\.js/);
     expect(f.lines.join('\n')).not.toContain('hunter2');
+  });
+});
+
+describe('status isolation: a handoff belongs to the bot that sent it', () => {
+  it('another bot gets 404 on GET, exactly as for an unknown id; the sender reads it', async () => {
+    const f = await appFixture();
+    const body = cardDeclinedAbroad();
+    await request(f.app)
+      .post('/v1/handoffs')
+      .set('Authorization', `Bearer ${f.token}`)
+      .send(body)
+      .expect(201);
+    const other = await botToken({ sub: 'other-bot' });
+
+    const foreign = await request(f.app)
+      .get(`/v1/handoffs/${body.handoffId}`)
+      .set('Authorization', `Bearer ${other}`);
+    const unknown = await request(f.app)
+      .get('/v1/handoffs/ho-test-never-sent-1')
+      .set('Authorization', `Bearer ${other}`);
+    expect(foreign.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(foreign.body.code).toBe(unknown.body.code);
+    expect(JSON.stringify(foreign.body)).not.toMatch(/500|routed|caseId/);
+
+    const own = await request(f.app)
+      .get(`/v1/handoffs/${body.handoffId}`)
+      .set('Authorization', `Bearer ${f.token}`);
+    expect(own.status).toBe(200);
+    expect(own.body.caseId).toMatch(/^500/);
+  });
+
+  it('a replay of the same handoffId by another bot is 409 and tells nothing about the first', async () => {
+    const f = await appFixture();
+    const body = cardDeclinedAbroad();
+    const first = await request(f.app)
+      .post('/v1/handoffs')
+      .set('Authorization', `Bearer ${f.token}`)
+      .send(body)
+      .expect(201);
+    const other = await botToken({ sub: 'other-bot' });
+    for (const sent of [body, { ...body, intent: { ...body.intent, escalation: { reason: 'other' } } }]) {
+      const res = await request(f.app)
+        .post('/v1/handoffs')
+        .set('Authorization', `Bearer ${other}`)
+        .send(sent);
+      expect(res.status).toBe(409);
+      expect(res.headers['content-type']).toMatch(PROBLEM_TYPE);
+      expect(res.body.code).toBe('HANDOFF_CONFLICT');
+      const text = JSON.stringify(res.body);
+      expect(text).not.toContain(String(first.body.caseId));
+      expect(text).not.toContain('statusUrl');
+      expect(text).not.toContain('GET ');
+    }
+    // Nothing new was stored or sent; the sender still replays it.
+    expect(f.deliverer.submitted).toHaveLength(3);
+    const replay = await request(f.app)
+      .post('/v1/handoffs')
+      .set('Authorization', `Bearer ${f.token}`)
+      .send(body);
+    expect(replay.status).toBe(200);
+    expect(replay.body.caseId).toBe(first.body.caseId);
   });
 });

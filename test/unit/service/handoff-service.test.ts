@@ -116,3 +116,61 @@ describe('handoff service', () => {
     expect(await rejection(svc.submit(cardDeclinedAbroad(), ctx))).toMatchObject({ status: 503 });
   });
 });
+
+describe('handoff service: callers', () => {
+  const A = { kind: 'jwt' as const, issuer: 'https://bots-a.example.test', subject: 'penny' };
+  const B = { kind: 'jwt' as const, issuer: 'https://bots-b.example.test', subject: 'penny' };
+
+  it('the same subject from another trusted issuer is another caller: 404 on status, 409 on replay', async () => {
+    const { svc } = service();
+    const body = cardDeclinedAbroad();
+    await svc.submit(body, { ...ctx, caller: A });
+    expect((await svc.status(body.handoffId, { caller: A })).caseId).toBeTruthy();
+    expect((await rejection(svc.status(body.handoffId, { caller: B }))).status).toBe(404);
+    const replay = await rejection(svc.submit(body, { ...ctx, caller: B }));
+    expect(replay).toMatchObject({ status: 409, code: 'HANDOFF_CONFLICT' });
+    expect(JSON.stringify(replay.actions)).not.toContain('/v1/handoffs/');
+    expect((await svc.submit(body, { ...ctx, caller: A })).outcome).toBe('replay');
+  });
+
+  it('shared-secret adapters are callers per platform and principal', async () => {
+    const { svc } = service();
+    const body = handoff({ source: { platform: 'rasa' } });
+    await svc.submit(body, { ...ctx, botSubject: 'shared-token' });
+    const lex = await rejection(
+      svc.submit(
+        { ...body, source: { ...body.source, platform: 'lex_v2' } },
+        {
+          ...ctx,
+          botSubject: 'shared-token',
+        },
+      ),
+    );
+    expect(lex.status).toBe(409);
+    // No bot token reads an adapter's handoff, even with the same name as subject.
+    const asJwt = { kind: 'jwt' as const, issuer: 'https://bots-a.example.test', subject: 'shared-token' };
+    expect((await rejection(svc.status(body.handoffId, { caller: asJwt }))).status).toBe(404);
+    expect((await svc.submit(body, { ...ctx, botSubject: 'shared-token' })).outcome).toBe('replay');
+  });
+
+  it('a bot reads what it sent through the Bot Framework adapter (which passes its subject only)', async () => {
+    const { svc } = service();
+    const body = handoff({ source: { platform: 'bot_framework' } });
+    await svc.submit(body, { ...ctx, botSubject: 'penny' });
+    expect((await svc.status(body.handoffId, { caller: A })).handoffId).toBe(body.handoffId);
+    const other = { ...A, subject: 'someone-else' };
+    expect((await rejection(svc.status(body.handoffId, { caller: other }))).status).toBe(404);
+  });
+
+  it('a handoff stored before callers were recorded stays readable and replayable', async () => {
+    const { svc, deliverer } = service();
+    const body = cardDeclinedAbroad();
+    await svc.submit(body, ctx); // no caller: stored like a pre-isolation record
+    const stored = deliverer.records.get(body.handoffId);
+    expect(stored?.record.bodyHash).toBe(bodyHash(validateHandoff(body)));
+    expect((await svc.status(body.handoffId, { caller: A })).handoffId).toBe(body.handoffId);
+    expect((await svc.submit(body, { ...ctx, caller: A })).outcome).toBe('replay');
+    const changed = { ...body, intent: { ...body.intent, escalation: { reason: 'other' as const } } };
+    expect((await rejection(svc.submit(changed, { ...ctx, caller: A }))).status).toBe(409);
+  });
+});
