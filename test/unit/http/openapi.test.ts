@@ -1,5 +1,11 @@
 import request from 'supertest';
 import { handoffRequestSchema } from '../../../src/contract/handoff';
+import {
+  BOT_FRAMEWORK_PATH,
+  DIALOGFLOW_CX_PATH,
+  LEX_V2_PATH,
+  RASA_PATH,
+} from '../../../src/http/routes/adapters';
 import { appFixture } from '../../support/app-fixture';
 
 describe('GET /openapi.json', () => {
@@ -33,6 +39,54 @@ describe('GET /openapi.json', () => {
     );
     expect(doc.components.schemas.Problem.properties.errors).toBeDefined();
     expect(doc.components.schemas.HandoffAnswer.properties.status.enum).toContain('agent_assigned');
+  });
+
+  it('documents the platform adapter endpoints and /metrics, pointing to docs/bots.md', async () => {
+    const f = await appFixture();
+    const doc = (await request(f.app).get('/openapi.json')).body;
+    const adapters = [BOT_FRAMEWORK_PATH, DIALOGFLOW_CX_PATH, LEX_V2_PATH, RASA_PATH];
+    expect(adapters).toEqual([
+      '/v1/adapters/bot-framework',
+      '/v1/adapters/dialogflow-cx',
+      '/v1/adapters/lex-v2',
+      '/v1/adapters/rasa',
+    ]);
+    const ids = new Set<string>();
+    for (const path of adapters) {
+      const post = doc.paths[path]?.post;
+      expect(post).toBeDefined();
+      ids.add(post.operationId);
+      const body = post.requestBody.content['application/json'].schema;
+      expect(body.type).toBe('object');
+      expect(body.description).toContain('docs/bots.md#');
+      const statuses = Object.keys(post.responses);
+      expect(statuses).toEqual(
+        expect.arrayContaining(['200', '400', '401', '409', '413', '415', '500', '503']),
+      );
+      expect(post.responses['401'].content['application/problem+json'].schema.$ref).toBe(
+        '#/components/schemas/Problem',
+      );
+      for (const requirement of post.security) {
+        for (const scheme of Object.keys(requirement)) {
+          expect(doc.components.securitySchemes[scheme]).toBeDefined();
+        }
+      }
+    }
+    expect(ids.size).toBe(adapters.length);
+    expect(Object.keys(doc.paths[BOT_FRAMEWORK_PATH].post.responses)).toEqual(
+      expect.arrayContaining(['201', '202']),
+    );
+    expect(doc.paths[BOT_FRAMEWORK_PATH].post.security).toEqual([{ botJwt: [] }]);
+    expect(doc.paths[RASA_PATH].post.security).toEqual([{ adapterToken: [] }, { adapterBasic: [] }]);
+
+    const metrics = doc.paths['/metrics']?.get;
+    expect(metrics).toMatchObject({ operationId: 'metrics', security: [] });
+    expect(Object.keys(metrics.responses['200'].content)[0]).toMatch(/^text\/plain/);
+    // Every operation id is unique across the document.
+    const all = Object.values(doc.paths).flatMap((p) =>
+      Object.values(p as Record<string, { operationId: string }>).map((op) => op.operationId),
+    );
+    expect(new Set(all).size).toBe(all.length);
   });
 
   it('has a resolvable $ref everywhere', async () => {
