@@ -607,56 +607,50 @@ const ROLLED_BACK = {
 
 type ItemResult = Record<string, unknown> & { success: boolean };
 
-/** Runs one item per record, each alone or all in one transaction (allOrNone). */
-function runItems(
+/** Runs one operation per item, each alone or all in one transaction (allOrNone). */
+function runItems<T>(
   api: RestApi,
-  count: number,
+  items: readonly T[],
   allOrNone: boolean,
-  op: (i: number) => Record<string, unknown>,
-  idOf: (i: number) => string | undefined,
+  op: (item: T) => Record<string, unknown>,
+  idOf: (item: T) => string | undefined,
 ): ItemResult[] {
-  const results: ItemResult[] = new Array<ItemResult>(count);
-  const runOne = (i: number): ItemResult => {
+  const failure = (item: T, errors: unknown[]): ItemResult => {
+    const id = idOf(item);
+    return { ...(id ? { id } : {}), success: false, errors };
+  };
+  const runOne = (item: T): ItemResult => {
     try {
-      return { ...op(i), success: true, errors: [] };
+      return { ...op(item), success: true, errors: [] };
     } catch (e) {
-      const id = idOf(i);
-      return { ...(id ? { id } : {}), success: false, errors: collectionErrors(e) };
+      return failure(item, collectionErrors(e));
     }
   };
   if (!allOrNone) {
-    for (let i = 0; i < count; i++) {
+    return items.map((item) => {
       try {
-        results[i] = api.ctx.org.transaction(() => {
-          const r = runOne(i);
+        return api.ctx.org.transaction(() => {
+          const r = runOne(item);
           if (!r.success) throw new RollbackItem(r);
           return r;
         });
       } catch (e) {
-        if (e instanceof RollbackItem) results[i] = e.item;
-        else throw e;
+        if (e instanceof RollbackItem) return e.item;
+        throw e;
       }
-    }
-    return results;
+    });
   }
-  let anyFailed = false;
+  let results: ItemResult[] = [];
   try {
     api.ctx.org.transaction(() => {
-      for (let i = 0; i < count; i++) {
-        results[i] = runOne(i);
-        if (!results[i]?.success) anyFailed = true;
-      }
-      if (anyFailed) throw new Rollback();
+      results = items.map(runOne);
+      if (results.some((r) => !r.success)) throw new Rollback();
     });
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
+    return results.map((r, i) => (r.success ? failure(items[i] as T, [ROLLED_BACK]) : r));
   }
-  if (!anyFailed) return results;
-  return results.map((r, i) => {
-    if (!r.success) return r;
-    const id = idOf(i);
-    return { ...(id ? { id } : {}), success: false, errors: [ROLLED_BACK] };
-  });
+  return results;
 }
 
 class RollbackItem extends Error {
@@ -665,39 +659,43 @@ class RollbackItem extends Error {
   }
 }
 
-function collectionRecords(body: unknown): { allOrNone: boolean; records: Record<string, unknown>[] } {
+function tooManyRecords(): SalesforceApiError {
+  return badRequest(
+    'EXCEEDED_ID_LIMIT',
+    `record limit reached. cannot submit more than ${COLLECTIONS_MAX_RECORDS} records into this call`,
+  );
+}
+
+/** A collections record: its `attributes.type`, and its fields without `attributes`. */
+interface TypedRecord {
+  type: string;
+  fields: Record<string, unknown>;
+}
+
+/** The body of a collections write: every record an object with a type, checked before any runs. */
+function collectionRecords(body: unknown): { allOrNone: boolean; records: TypedRecord[] } {
   if (!isPlainObject(body)) throw invalidInput('The request body must be a JSON object with a records array');
   const { allOrNone, records } = body;
   if (allOrNone !== undefined && typeof allOrNone !== 'boolean')
     throw invalidInput('allOrNone must be a boolean');
   if (!Array.isArray(records)) throw invalidInput('records must be an array');
-  if (records.length > COLLECTIONS_MAX_RECORDS) {
-    throw badRequest(
-      'EXCEEDED_ID_LIMIT',
-      `record limit reached. cannot submit more than ${COLLECTIONS_MAX_RECORDS} records into this call`,
-    );
-  }
-  const out = records.map((r, i) => {
+  if (records.length > COLLECTIONS_MAX_RECORDS) throw tooManyRecords();
+  const objects = records.map((r, i) => {
     if (!isPlainObject(r)) throw invalidInput(`records[${i}] must be an object`);
     return r;
   });
-  return { allOrNone: allOrNone === true, records: out };
+  const typed = objects.map(({ attributes, ...fields }, i) => {
+    const type = isPlainObject(attributes) && typeof attributes.type === 'string' ? attributes.type : '';
+    if (type === '') {
+      throw badRequest('INVALID_TYPE', `records[${i}]: attributes.type is required for each record`);
+    }
+    return { type, fields };
+  });
+  return { allOrNone: allOrNone === true, records: typed };
 }
 
-function typeOf(record: Record<string, unknown>): string | undefined {
-  const a = record.attributes;
-  return isPlainObject(a) && typeof a.type === 'string' && a.type !== '' ? a.type : undefined;
-}
-
-function withoutAttributes(record: Record<string, unknown>): Record<string, unknown> {
-  const { attributes: _a, ...rest } = record;
-  return rest;
-}
-
-function requireType(record: Record<string, unknown>, i: number): string {
-  const t = typeOf(record);
-  if (!t) throw badRequest('INVALID_TYPE', `records[${i}]: attributes.type is required for each record`);
-  return t;
+function stringId(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** `/composite/sobjects` (sObject Collections). */
@@ -710,17 +708,15 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
     switch (req.method) {
       case 'POST': {
         const { allOrNone, records } = collectionRecords(req.body);
-        records.forEach((r, i) => requireType(r, i));
         const results = runItems(
           api,
-          records.length,
+          records,
           allOrNone,
-          (i) => {
-            const r = records[i] as Record<string, unknown>;
-            if (r.Id !== undefined && r.Id !== null) {
+          ({ type, fields }) => {
+            if (fields.Id !== undefined && fields.Id !== null) {
               throw badRequest('INVALID_FIELD', 'Cannot specify Id in an insert call', ['Id']);
             }
-            return { id: org.create(requireType(r, i), withoutAttributes(r), options).id };
+            return { id: org.create(type, fields, options).id };
           },
           () => undefined,
         );
@@ -728,24 +724,18 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
       }
       case 'PATCH': {
         const { allOrNone, records } = collectionRecords(req.body);
-        records.forEach((r, i) => requireType(r, i));
         const results = runItems(
           api,
-          records.length,
+          records,
           allOrNone,
-          (i) => {
-            const r = records[i] as Record<string, unknown>;
-            if (typeof r.Id !== 'string' || r.Id === '') {
+          ({ type, fields: { Id, ...fields } }) => {
+            if (typeof Id !== 'string' || Id === '') {
               throw badRequest('MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
             }
-            const { Id, ...fields } = withoutAttributes(r);
-            org.update(requireType(r, i), Id as string, fields, options);
+            org.update(type, Id, fields, options);
             return { id: Id };
           },
-          (i) => {
-            const id = records[i]?.Id;
-            return typeof id === 'string' ? id : undefined;
-          },
+          (r) => stringId(r.fields.Id),
         );
         return { status: 200, body: results };
       }
@@ -756,23 +746,18 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '');
-        if (ids.length > COLLECTIONS_MAX_RECORDS) {
-          throw badRequest(
-            'EXCEEDED_ID_LIMIT',
-            `record limit reached. cannot submit more than ${COLLECTIONS_MAX_RECORDS} records into this call`,
-          );
-        }
+        if (ids.length > COLLECTIONS_MAX_RECORDS) throw tooManyRecords();
         const allOrNone = req.query.get('allOrNone') === 'true';
+        const objectOf = objectsByKeyPrefix(api);
         const results = runItems(
           api,
-          ids.length,
+          ids,
           allOrNone,
-          (i) => {
-            const id = ids[i] as string;
-            org.delete(sobjectForId(api, id), id);
+          (id) => {
+            org.delete(objectOf(id), id);
             return { id };
           },
-          (i) => ids[i],
+          (id) => id,
         );
         return { status: 200, body: results };
       }
@@ -812,9 +797,8 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
     if (versionNumber(v) < 46) throw notFound();
     const extField = rest[1] ?? '';
     const { allOrNone, records } = collectionRecords(req.body);
-    records.forEach((r, i) => {
-      const t = requireType(r, i);
-      if (t.toLowerCase() !== sobject.toLowerCase()) {
+    records.forEach(({ type }, i) => {
+      if (type.toLowerCase() !== sobject.toLowerCase()) {
         throw badRequest('INVALID_TYPE', `records[${i}]: every record must be a ${sobject}`);
       }
     });
@@ -822,18 +806,12 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
     api.externalIdField(sobject, extField);
     const results = runItems(
       api,
-      records.length,
+      records,
       allOrNone,
-      (i) => {
-        const r = withoutAttributes(records[i] as Record<string, unknown>);
+      ({ fields: r }) => {
         const key = Object.keys(r).find((k) => k.toLowerCase() === extField.toLowerCase());
         const value = key === undefined ? undefined : r[key];
-        if (typeof value !== 'string' && typeof value !== 'number') {
-          throw badRequest('REQUIRED_FIELD_MISSING', `Required fields are missing: [${extField}]`, [
-            extField,
-          ]);
-        }
-        if (value === '') {
+        if ((typeof value !== 'string' && typeof value !== 'number') || value === '') {
           throw badRequest('REQUIRED_FIELD_MISSING', `Required fields are missing: [${extField}]`, [
             extField,
           ]);
@@ -849,12 +827,14 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
   throw notFound();
 }
 
-/** The object an id belongs to, from its key prefix. */
-function sobjectForId(api: RestApi, id: string): string {
-  const prefix = id.slice(0, 3);
-  const match = api.ctx.org.describeGlobal().sobjects.find((s) => s.keyPrefix === prefix);
-  if (!match || (id.length !== 15 && id.length !== 18)) {
-    throw badRequest('MALFORMED_ID', `malformed id ${id}`);
-  }
-  return match.name;
+/** Which object an id belongs to, from its key prefix (the org's objects listed once per call). */
+function objectsByKeyPrefix(api: RestApi): (id: string) => string {
+  const byPrefix = new Map(api.ctx.org.describeGlobal().sobjects.map((s) => [s.keyPrefix, s.name]));
+  return (id) => {
+    const name = byPrefix.get(id.slice(0, 3));
+    if (name === undefined || (id.length !== 15 && id.length !== 18)) {
+      throw badRequest('MALFORMED_ID', `malformed id ${id}`);
+    }
+    return name;
+  };
 }

@@ -367,6 +367,57 @@ describe('/composite/sobjects (sObject Collections)', () => {
     expect(list<ItemResult>(again.body)[0]).toMatchObject({ success: true, created: false });
   });
 
+  it('refuses a record without attributes.type before any runs; item errors name the id or the external id', async () => {
+    const before = t.emu.records('Account').length;
+    const untyped = await t.post(`${DATA}/composite/sobjects`, {
+      records: [{ attributes: { type: 'Account' }, Name: 'Not created' }, { Name: 'No type' }],
+    });
+    expect(untyped.status).toBe(400);
+    expect(list<{ errorCode: string; message: string }>(untyped.body)[0]).toEqual({
+      errorCode: 'INVALID_TYPE',
+      message: 'records[1]: attributes.type is required for each record',
+    });
+    expect(t.emu.records('Account').length).toBe(before);
+
+    const [account] = list<ItemResult>(
+      (
+        await t.post(`${DATA}/composite/sobjects`, {
+          records: [{ attributes: { type: 'Account' }, Name: 'Kept' }],
+        })
+      ).body,
+    );
+    const del = await t.del(`${DATA}/composite/sobjects?ids=${account!.id!},zzz000000000000&allOrNone=true`);
+    expect(list<ItemResult>(del.body)).toEqual([
+      {
+        id: account!.id,
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' })],
+      },
+      {
+        id: 'zzz000000000000',
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'MALFORMED_ID' })],
+      },
+    ]);
+    expect((await t.get(`${DATA}/sobjects/Account/${account!.id!}`)).status).toBe(200);
+
+    const upd = await t.patch(`${DATA}/composite/sobjects`, {
+      records: [{ attributes: { type: 'Account' }, Id: '', Name: 'x' }],
+    });
+    expect(list<ItemResult>(upd.body)[0]!.errors[0]!.statusCode).toBe('MISSING_ARGUMENT');
+
+    const ups = await t.patch(`${DATA}/composite/sobjects/Case/Handoff_Id__c`, {
+      records: [
+        { attributes: { type: 'Case' }, Handoff_Id__c: '', Subject: 'empty key' },
+        { attributes: { type: 'Case' }, Handoff_Id__c: { nested: true }, Subject: 'object key' },
+      ],
+    });
+    expect(list<ItemResult>(ups.body).map((r) => r.errors[0]?.statusCode)).toEqual([
+      'REQUIRED_FIELD_MISSING',
+      'REQUIRED_FIELD_MISSING',
+    ]);
+  });
+
   it('rejects more than 200 records with 400 EXCEEDED_ID_LIMIT', async () => {
     const res = await t.post(`${DATA}/composite/sobjects`, {
       records: Array.from({ length: 201 }, (_x, i) => ({ attributes: { type: 'Account' }, Name: `A${i}` })),
