@@ -14,6 +14,7 @@ import {
   buildHandoffInput,
   customerMessage,
   guessReason,
+  handoffFailed,
   invalidInput,
   isFallbackName,
   isoTime,
@@ -115,7 +116,7 @@ export function handoffStatusActivity(
 
 /** The handoff.status state for the service's handoff state. */
 export function handoffStatusFor(state: HandoffState): HandoffStatusState {
-  return state === 'failed' || state === 'dead_lettered' ? 'failed' : 'accepted';
+  return handoffFailed(state) ? 'failed' : 'accepted';
 }
 
 function pickActivity(body: unknown): Activity {

@@ -15,6 +15,7 @@ import {
   intentEventSchema,
   salesforceId,
 } from '../contract/handoff';
+import type { HandoffState } from '../contract/answer';
 import type { EscalationReason, HandoffRequestInput, Urgency } from '../contract/handoff';
 import { AppError } from '../errors';
 import type { FieldProblem } from '../errors';
@@ -491,6 +492,18 @@ export function guessReason(history: IntentInput[]): EscalationReason {
 export function isFallbackName(name: string): boolean {
   return FALLBACK_INTENT.test(name);
 }
+
+/** Whether the handoff will not reach an agent (the bot tells the customer to try again). */
+export function handoffFailed(state: HandoffState): boolean {
+  return state === 'failed' || state === 'dead_lettered';
+}
+
+/** The session parameters / attributes / slots every native answer sets for the bot's later turns. */
+export const ANSWER_FIELDS = {
+  handoffId: 'fsc_handoff_id',
+  caseNumber: 'fsc_case_number',
+  status: 'fsc_handoff_status',
+} as const;
 
 /** The handoff.status / customer message for an accepted or failed handoff. */
 export function customerMessage(caseNumber: string | null, failed: boolean): string {

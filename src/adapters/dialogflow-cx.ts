@@ -12,11 +12,13 @@ import type { HandoffRequestInput } from '../contract/handoff';
 import { AppError } from '../errors';
 import {
   ADAPTER_INPUT_INVALID,
+  ANSWER_FIELDS,
   buildHandoffInput,
   customerMessage,
   entityKey,
   entityValue,
   guessReason,
+  handoffFailed,
   invalidInput,
   isFallbackName,
   objectOrUndefined,
@@ -214,11 +216,7 @@ export function dialogflowCxToHandoff(
 }
 
 /** Session parameters the answer sets, so later pages can show or speak the reference. */
-export const CX_ANSWER_PARAMETERS = {
-  handoffId: 'fsc_handoff_id',
-  caseNumber: 'fsc_case_number',
-  status: 'fsc_handoff_status',
-} as const;
+export const CX_ANSWER_PARAMETERS = ANSWER_FIELDS;
 
 export interface DialogflowWebhookResponse {
   fulfillmentResponse: {
@@ -233,7 +231,7 @@ export function dialogflowCxAnswer(
   answer: HandoffAnswer,
   _reply: DialogflowReplyContext,
 ): DialogflowWebhookResponse {
-  const failed = answer.status === 'failed' || answer.status === 'dead_lettered';
+  const failed = handoffFailed(answer.status);
   const routing = answer.routing;
   return {
     fulfillmentResponse: {

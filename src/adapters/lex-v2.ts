@@ -9,11 +9,13 @@ import { z } from 'zod';
 import type { HandoffAnswer } from '../contract/answer';
 import type { HandoffRequestInput } from '../contract/handoff';
 import {
+  ANSWER_FIELDS,
   buildHandoffInput,
   customerMessage,
   entityKey,
   entityValue,
   guessReason,
+  handoffFailed,
   invalidInput,
   isFallbackName,
   objectOrUndefined,
@@ -201,11 +203,7 @@ export function lexV2ToHandoff(
 }
 
 /** Session attributes the answer sets (Lex session attributes are strings). */
-export const LEX_ANSWER_ATTRIBUTES = {
-  handoffId: 'fsc_handoff_id',
-  caseNumber: 'fsc_case_number',
-  status: 'fsc_handoff_status',
-} as const;
+export const LEX_ANSWER_ATTRIBUTES = ANSWER_FIELDS;
 
 export interface LexV2Response {
   sessionState: {
@@ -218,7 +216,7 @@ export interface LexV2Response {
 
 /** A Lex V2 Lambda response that closes the intent and tells the customer an agent is coming. */
 export function lexV2Answer(answer: HandoffAnswer, reply: LexReplyContext): LexV2Response {
-  const failed = answer.status === 'failed' || answer.status === 'dead_lettered';
+  const failed = handoffFailed(answer.status);
   return {
     sessionState: {
       sessionAttributes: {

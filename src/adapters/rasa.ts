@@ -9,11 +9,13 @@ import { z } from 'zod';
 import type { HandoffAnswer } from '../contract/answer';
 import type { HandoffRequestInput } from '../contract/handoff';
 import {
+  ANSWER_FIELDS,
   buildHandoffInput,
   customerMessage,
   entityKey,
   entityValue,
   guessReason,
+  handoffFailed,
   invalidInput,
   isoTime,
   objectOrUndefined,
@@ -179,11 +181,7 @@ export function rasaToHandoff(
 }
 
 /** Slots the answer sets; declare them in the domain to keep them. */
-export const RASA_ANSWER_SLOTS = {
-  handoffId: 'fsc_handoff_id',
-  caseNumber: 'fsc_case_number',
-  status: 'fsc_handoff_status',
-} as const;
+export const RASA_ANSWER_SLOTS = ANSWER_FIELDS;
 
 export interface RasaActionResponse {
   events: { event: 'slot'; timestamp: null; name: string; value: string | null }[];
@@ -192,7 +190,7 @@ export interface RasaActionResponse {
 
 /** The action-server response: slots with the handoff and case, and a message for the customer. */
 export function rasaAnswer(answer: HandoffAnswer, _reply: RasaReplyContext): RasaActionResponse {
-  const failed = answer.status === 'failed' || answer.status === 'dead_lettered';
+  const failed = handoffFailed(answer.status);
   return {
     events: [
       { event: 'slot', timestamp: null, name: RASA_ANSWER_SLOTS.handoffId, value: answer.handoffId },
