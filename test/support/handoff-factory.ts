@@ -1,13 +1,21 @@
 /**
  * Builds canonical handoff requests for tests. The default is the card-declined-abroad journey: a
  * verified premier customer whose card was declined in Lisbon, who asked for a person after the bot's
- * fallback. Pass overrides for what a test is about; fixtures that must fail say so in their names.
+ * fallback. The customer is one the emulator seed has (config/emulator-seed.json), so posting the
+ * default gets a Case linked to the customer's account and contact in one call. Pass overrides for
+ * what a test is about; fixtures that must fail say so in their names, and
+ * `unknownCustomerHandoff()` is the same journey for a customer Salesforce does not know.
  */
 import type { HandoffRequestInput } from '../../src/contract/handoff';
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K];
 };
+
+/** A customer in the emulator seed (config/emulator-seed.json): a premier Person Account. */
+export const SEEDED_CUSTOMER = { externalId: 'CUST-100001', name: 'Eleanor Whitfield' } as const;
+/** A bank customer number that is in no seed: Salesforce cannot link the case to it. */
+export const UNKNOWN_CUSTOMER_ID = 'CUST-100234';
 
 let counter = 0;
 
@@ -40,8 +48,8 @@ export function cardDeclinedAbroad(): HandoffRequestInput {
     },
     identity: {
       customer: {
-        externalId: 'CUST-100234',
-        name: 'Amelia Hart',
+        externalId: SEEDED_CUSTOMER.externalId,
+        name: SEEDED_CUSTOMER.name,
         segment: 'premier',
         linkedProducts: ['visa_debit', 'current_account'],
       },
@@ -112,5 +120,22 @@ export function handoff(overrides: DeepPartial<HandoffRequestInput> = {}): Hando
     identity: { ...base.identity, ...(overrides.identity as Partial<HandoffRequestInput['identity']>) },
     operational: { ...base.operational, ...(overrides.operational as object) },
     conversation: { ...base.conversation, ...(overrides.conversation as object) },
+  };
+}
+
+/**
+ * The default journey for a customer whose bank customer number is in no seed: the case cannot be
+ * linked (the service writes it unlinked in a second call and notes why on the handoff record).
+ */
+export function unknownCustomerHandoff(
+  overrides: DeepPartial<HandoffRequestInput> = {},
+): HandoffRequestInput {
+  const h = handoff(overrides);
+  return {
+    ...h,
+    identity: {
+      ...h.identity,
+      customer: { ...h.identity.customer, externalId: UNKNOWN_CUSTOMER_ID, name: 'Amelia Hart' },
+    },
   };
 }

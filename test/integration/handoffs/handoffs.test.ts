@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HandoffAnswer } from '../../../src/contract/answer';
 import type { HandoffRequestInput } from '../../../src/contract/handoff';
-import { handoff } from '../../support/handoff-factory';
+import { handoff, SEEDED_CUSTOMER, unknownCustomerHandoff } from '../../support/handoff-factory';
 import { eventually, startHarness, type Harness } from '../../support/harness';
 
 type Rec = Record<string, unknown> & { Id: string };
@@ -155,6 +155,33 @@ describe('handoffs against the emulated org (Omni routes on demand)', () => {
       return s.status === 'agent_assigned' ? s : undefined;
     });
     expect(status.agent?.userId).toBe(work?.UserId);
+  });
+
+  it('when the default journey is posted, then its Case is linked to the seeded customer', async () => {
+    const res = await h.post(handoff());
+    expect(res.status).toBe(201);
+    const answer = (await res.json()) as HandoffAnswer;
+    const [account] = await soql(
+      h,
+      `SELECT Id, PersonContactId FROM Account WHERE Bank_Customer_Id__c = ${quote(SEEDED_CUSTOMER.externalId)}`,
+    );
+    const [kase] = await soql(h, `SELECT AccountId, ContactId FROM Case WHERE Id = ${quote(answer.caseId!)}`);
+    expect(kase?.AccountId).toBe(account?.Id);
+    expect(kase?.ContactId).toBe(account?.PersonContactId);
+  });
+
+  it('when the customer is unknown to Salesforce, then the Case is written unlinked and says why', async () => {
+    const res = await h.post(unknownCustomerHandoff());
+    expect(res.status).toBe(201);
+    const answer = (await res.json()) as HandoffAnswer;
+    expect(answer.salesforceApiCalls).toBe(2);
+    const [kase] = await soql(h, `SELECT AccountId FROM Case WHERE Id = ${quote(answer.caseId!)}`);
+    expect(kase?.AccountId ?? null).toBeNull();
+    const [ho] = await soql(
+      h,
+      `SELECT Escalation_Detail__c FROM Bot_Handoff__c WHERE Id = ${quote(answer.handoffRecordId!)}`,
+    );
+    expect(String(ho?.Escalation_Detail__c)).toContain('not found in Salesforce');
   });
 
   it('when the bot names an existing case, then that case is enriched and no new one is made', async () => {

@@ -14,7 +14,7 @@ import {
   type SalesforceMapping,
 } from '../../../src/plan';
 import { isAppError } from '../../../src/errors';
-import { handoff } from '../../support/handoff-factory';
+import { handoff, SEEDED_CUSTOMER } from '../../support/handoff-factory';
 import { IDS, prepared, QUEUE_DECISION, SKILLS_DECISION } from './prepared-fixture';
 
 const V = '63.0';
@@ -128,8 +128,8 @@ describe('planHandoffGraph: a typical skills-based handoff', () => {
       Conversation_Language__c: 'en-GB',
       Is_VIP_Customer__c: false,
       Is_Vulnerable_Customer__c: false,
-      Account: { Bank_Customer_Id__c: 'CUST-100234' },
-      Contact: { Bank_Customer_Id__c: 'CUST-100234' },
+      Account: { Bank_Customer_Id__c: SEEDED_CUSTOMER.externalId },
+      Contact: { Bank_Customer_Id__c: SEEDED_CUSTOMER.externalId },
     });
     expect(c.body).not.toHaveProperty('Handoff_Id__c'); // in the URL, not the body
     expect(c.body).not.toHaveProperty('OwnerId');
@@ -382,7 +382,7 @@ describe('planHandoffGraph: customer link', () => {
     });
     const g = plan(prepared(), { mapping: m });
     expect(node(g, 'case').body).toMatchObject({
-      Account: { FinServ__CustomerID__c: 'CUST-100234' },
+      Account: { FinServ__CustomerID__c: SEEDED_CUSTOMER.externalId },
       Origin: 'Chatbot',
     });
     expect(node(g, 'case').body).not.toHaveProperty('Contact');
