@@ -119,7 +119,8 @@ export function handoffStatusFor(state: HandoffState): HandoffStatusState {
   return handoffFailed(state) ? 'failed' : 'accepted';
 }
 
-function pickActivity(body: unknown): Activity {
+/** The handoff.initiate activity, and the payload path of one of its fields (inside a page or not). */
+function pickActivity(body: unknown): { a: Activity; at: (p: string) => string } {
   const page = objectOrUndefined(body);
   if (!page) throw invalidInput(LABEL, [{ path: '', message: 'body must be a JSON object (an activity)' }]);
   let candidate: unknown = page;
@@ -157,7 +158,7 @@ function pickActivity(body: unknown): Activity {
     problems.push({ path: at('value'), message: 'must be an object (the hand-off context)' });
   }
   if (problems.length > 0) throw invalidInput(LABEL, problems);
-  return a;
+  return { a, at };
 }
 
 function transcriptActivities(a: Activity): { items: unknown[]; problems: FieldProblem[] } {
@@ -198,7 +199,7 @@ export function botFrameworkToHandoff(
   body: unknown,
   options: { mapping: AdapterMapping; receivedAt: Date },
 ): { input: HandoffRequestInput; reply: BotFrameworkReplyContext } {
-  const a = pickActivity(body);
+  const { a, at } = pickActivity(body);
   const value = objectOrUndefined(a.value) ?? {};
   const received = options.receivedAt.toISOString();
   const eventAt = isoTime(a.timestamp) ?? received;
@@ -274,6 +275,7 @@ export function botFrameworkToHandoff(
       handoffId: stableHandoffId('bf', conversationId, a.id ?? a.timestamp ?? eventAt),
       ...(botName ? { botName } : {}),
       conversationId,
+      conversationIdPath: at('conversation.id'),
       attributes: value,
       attributesPath: 'value',
       history,

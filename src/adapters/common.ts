@@ -208,6 +208,8 @@ export interface CanonicalParts {
   handoffId: string;
   botName?: string;
   conversationId: string;
+  /** Where the conversation id sits in the payload, for error paths, e.g. "sessionId". */
+  conversationIdPath: string;
   /** The session attributes / parameters / slots, flat. */
   attributes: Record<string, unknown>;
   /** Where the attributes sit in the payload, for error paths, e.g. "sessionInfo.parameters". */
@@ -405,6 +407,19 @@ export function buildHandoffInput(parts: CanonicalParts, mapping: AdapterMapping
     }
   }
 
+  const conversationId = clip(cleanText(parts.conversationId), 255);
+  if (conversationId.length === 0) {
+    problems.push({
+      path: parts.conversationIdPath,
+      message: 'must contain text, not only control characters',
+    });
+  }
+  // Intent names are text like any other: control characters go; a name of nothing else names no intent.
+  const history = [...earlier, ...parts.history]
+    .map((i) => ({ ...i, name: cleanText(i.name) }))
+    .filter((i) => i.name.length > 0)
+    .slice(-200);
+
   if (problems.length > 0) {
     throw invalidInput(parts.label, problems, [
       `Set the session attributes named in the adapter configuration (${parts.attributesPath}); see docs/bots.md`,
@@ -433,10 +448,10 @@ export function buildHandoffInput(parts: CanonicalParts, mapping: AdapterMapping
     source: {
       platform: parts.platform,
       ...(botName ? { botName: clip(cleanText(botName), 80) } : {}),
-      conversationId: clip(cleanText(parts.conversationId), 255),
+      conversationId,
     },
     intent: {
-      history: [...earlier, ...parts.history].slice(-200),
+      history,
       escalation: { reason, detail: clip(cleanText(parts.escalationDetail), 4000) },
     },
     identity: {

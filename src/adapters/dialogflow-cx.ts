@@ -192,6 +192,7 @@ export function dialogflowCxToHandoff(
       handoffId,
       ...(agent ? { botName: agent } : {}),
       conversationId: sessionId,
+      conversationIdPath: 'sessionInfo.session',
       attributes: r.sessionInfo.parameters ?? {},
       attributesPath: 'sessionInfo.parameters',
       history,

@@ -179,6 +179,7 @@ export function lexV2ToHandoff(
       handoffId: stableHandoffId('lex', e.sessionId, e.sessionState.originatingRequestId ?? at),
       ...(e.bot?.name ? { botName: e.bot.name } : {}),
       conversationId: e.sessionId,
+      conversationIdPath: 'sessionId',
       attributes,
       attributesPath: 'sessionState.sessionAttributes',
       history,

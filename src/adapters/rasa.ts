@@ -163,6 +163,7 @@ export function rasaToHandoff(
         lastMessageId ?? lm?.message_id ?? String(tracker.latest_event_time ?? tracker.events.length),
       ),
       conversationId: senderId,
+      conversationIdPath: 'sender_id',
       attributes: slots,
       attributesPath: 'tracker.slots',
       history,

@@ -63,6 +63,25 @@ describe('Bot Framework / Copilot Studio adapter', () => {
     expect(reply.conversation).toEqual({ id: 'Zt81mmQ0-conv' });
   });
 
+  it('removes control characters from topic names and refuses a conversation id of nothing else, by its path in the page', () => {
+    const page = fixture<{ activities: Record<string, unknown>[] }>(
+      'bot-framework/direct-line-page-last-phrase.json',
+    );
+    const index = page.activities.findIndex((a) => a.name === 'handoff.initiate');
+    const event = page.activities[index] as { value: Record<string, unknown>; conversation: { id: string } };
+    event.value.va_Topics = ['Greet\u0007ing', '\u0000', 'Fallback'];
+    expect(canonical(convert(page).input).intent.history.map((i) => i.name)).toEqual([
+      'Greeting',
+      'Fallback',
+    ]);
+
+    event.conversation.id = '\u0000';
+    expect(refusal(() => convert(page))).toMatchObject({
+      status: 400,
+      paths: [`activities.${index}.conversation.id`],
+    });
+  });
+
   it('accepts both va_LastPhrases and va_LastPhrase and gives the same detail', () => {
     const plural = fixture<{ value: Record<string, unknown> }>('bot-framework/copilot-handoff-initiate.json');
     const singular = fixture<{ value: Record<string, unknown> }>(

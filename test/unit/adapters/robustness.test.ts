@@ -15,7 +15,7 @@ import { fixture, RECEIVED_AT } from './fixtures';
 
 const mapping = defaultMapping();
 const options = { mapping, receivedAt: RECEIVED_AT };
-const REPLACEMENTS: unknown[] = [null, 42, -1.5, 'x', '', [], {}, true];
+const REPLACEMENTS: unknown[] = [null, 42, -1.5, 1e308, 'x', '', '\u0000', [], {}, true];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
