@@ -277,7 +277,7 @@ export function botFrameworkToHandoff(
       conversationId,
       conversationIdPath: at('conversation.id'),
       attributes: value,
-      attributesPath: 'value',
+      attributesPath: at('value'),
       history,
       transcript,
       ...(a.channelId ? { channelHint: a.channelId } : {}),

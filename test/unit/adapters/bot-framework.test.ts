@@ -63,7 +63,7 @@ describe('Bot Framework / Copilot Studio adapter', () => {
     expect(reply.conversation).toEqual({ id: 'Zt81mmQ0-conv' });
   });
 
-  it('removes control characters from topic names and refuses a conversation id of nothing else, by its path in the page', () => {
+  it('removes control characters from topic names and refuses a conversation id of nothing else, by paths in the page', () => {
     const page = fixture<{ activities: Record<string, unknown>[] }>(
       'bot-framework/direct-line-page-last-phrase.json',
     );
@@ -76,9 +76,10 @@ describe('Bot Framework / Copilot Studio adapter', () => {
     ]);
 
     event.conversation.id = '\u0000';
+    event.value.verified = 'perhaps';
     expect(refusal(() => convert(page))).toMatchObject({
       status: 400,
-      paths: [`activities.${index}.conversation.id`],
+      paths: [`activities.${index}.value.verified`, `activities.${index}.conversation.id`],
     });
   });
 
