@@ -76,6 +76,7 @@ export function toHandoffRecord(r: StoredHandoff): HandoffRecord {
     lastError: r.lastError,
     salesforceApiCalls: r.salesforceApiCalls,
     agent: r.agent,
+    caller: r.prepared.caller ?? null,
   };
 }
 

@@ -42,7 +42,7 @@ export function salesforceDeliveryFunctions(
         caseId: r.caseId,
         caseNumber: r.caseNumber,
         handoffRecordId: r.handoffRecordId,
-        enrichedExistingCase: false,
+        enrichedExistingCase: r.enrichedExistingCase,
         salesforceApiCalls: 0,
       }));
     },

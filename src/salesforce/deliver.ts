@@ -425,6 +425,8 @@ export interface DeliveredRecord {
   caseId: string;
   caseNumber: string | null;
   handoffRecordId: string;
+  /** The Case existed before this handoff's record: the handoff enriched it rather than creating it. */
+  enrichedExistingCase: boolean;
 }
 
 /**
@@ -442,16 +444,21 @@ export async function findDelivered(
   const caseRel = H.case.replace(/__c$/, '__r');
   const list = handoffIds.map(soqlString).join(', ');
   const rows = await client.query<Record<string, unknown>>(
-    `SELECT Id, ${H.handoffId}, ${H.case}, ${caseRel}.CaseNumber FROM ${mapping.objects.handoff} WHERE ${H.handoffId} IN (${list})`,
+    `SELECT Id, CreatedDate, ${H.handoffId}, ${H.case}, ${caseRel}.CaseNumber, ${caseRel}.CreatedDate FROM ${mapping.objects.handoff} WHERE ${H.handoffId} IN (${list})`,
   );
   for (const row of rows) {
     const handoffId = String(row[H.handoffId]);
-    const rel = row[caseRel] as { CaseNumber?: unknown } | null | undefined;
+    const rel = row[caseRel] as { CaseNumber?: unknown; CreatedDate?: unknown } | null | undefined;
+    // A graph writes a new Case and its handoff record in one transaction (same CreatedDate); a Case
+    // created earlier was enriched by this handoff.
+    const caseCreated = typeof rel?.CreatedDate === 'string' ? Date.parse(rel.CreatedDate) : NaN;
+    const handoffCreated = typeof row.CreatedDate === 'string' ? Date.parse(row.CreatedDate) : NaN;
     found.set(handoffId, {
       handoffId,
       caseId: String(row[H.case]),
       caseNumber: typeof rel?.CaseNumber === 'string' ? rel.CaseNumber : null,
       handoffRecordId: String(row.Id),
+      enrichedExistingCase: caseCreated < handoffCreated,
     });
   }
   return found;

@@ -218,6 +218,7 @@ describe('deliverHandoffs', () => {
       caseId: o.caseId,
       caseNumber: o.caseNumber,
       handoffRecordId: o.handoffRecordId,
+      enrichedExistingCase: false,
     });
     expect(found.has('ho-never-sent-1')).toBe(false);
   });

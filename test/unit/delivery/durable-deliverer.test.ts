@@ -56,6 +56,19 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
     expect(await d.status('ho-unknown-000')).toBeNull();
   });
 
+  it('hands back who submitted the handoff, so the service can keep its status to that caller', async () => {
+    const d = await open({ latencyBudgetMs: 10_000 });
+    const p = {
+      ...prepared(),
+      caller: { kind: 'jwt' as const, issuer: 'https://bots.example', subject: 'penny' },
+    };
+    const r = await d.submit(p);
+    expect(r.record.caller).toEqual(p.caller);
+    expect((await d.status(p.handoffId))?.caller).toEqual(p.caller);
+    const legacy = prepared();
+    expect((await d.submit(legacy)).record.caller).toBeNull();
+  });
+
   it('answers pending when the budget runs out, and keeps delivering in the background', async () => {
     const d = await open({ latencyBudgetMs: 30 });
     const gate = deferred();

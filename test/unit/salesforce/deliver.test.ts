@@ -362,19 +362,38 @@ describe('deliverHandoffs', () => {
 
 describe('findDelivered', () => {
   it('one query by Handoff_Id__c IN (…), mapped to case id and number', async () => {
+    const created = '2026-11-21T10:00:00.000+0000';
     const { client, queries } = fakeClient(ok, {
-      rows: [{ Id: 'a01X', Handoff_Id__c: 'ho-1', Case__c: '500X', Case__r: { CaseNumber: '00001234' } }],
+      rows: [
+        {
+          Id: 'a01X',
+          CreatedDate: created,
+          Handoff_Id__c: 'ho-1',
+          Case__c: '500X',
+          Case__r: { CaseNumber: '00001234', CreatedDate: created },
+        },
+        {
+          Id: 'a01Y',
+          CreatedDate: created,
+          Handoff_Id__c: "ho-'2",
+          Case__c: '500Y',
+          Case__r: { CaseNumber: '00000007', CreatedDate: '2026-11-20T09:00:00.000+0000' },
+        },
+      ],
     });
     const found = await findDelivered(['ho-1', "ho-'2"], client, mapping);
     expect(queries).toEqual([
-      "SELECT Id, Handoff_Id__c, Case__c, Case__r.CaseNumber FROM Bot_Handoff__c WHERE Handoff_Id__c IN ('ho-1', 'ho-\\'2')",
+      "SELECT Id, CreatedDate, Handoff_Id__c, Case__c, Case__r.CaseNumber, Case__r.CreatedDate FROM Bot_Handoff__c WHERE Handoff_Id__c IN ('ho-1', 'ho-\\'2')",
     ]);
     expect(found.get('ho-1')).toEqual({
       handoffId: 'ho-1',
       caseId: '500X',
       caseNumber: '00001234',
       handoffRecordId: 'a01X',
+      enrichedExistingCase: false,
     });
+    // The case is older than the handoff record: the handoff enriched an existing case.
+    expect(found.get("ho-'2")?.enrichedExistingCase).toBe(true);
     expect(await findDelivered([], client, mapping)).toEqual(new Map());
     expect(queries).toHaveLength(1);
   });
