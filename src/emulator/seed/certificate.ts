@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 
 /* A minimal DER encoder: just what a self-signed X.509 v3 certificate needs. */
 
@@ -94,14 +94,4 @@ export function generateSelfSignedCertificate(commonName: string, days = 3650): 
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     certificatePem: pem('CERTIFICATE', cert),
   };
-}
-
-/** True when the text parses as a private key (PEM). */
-export function isPrivateKeyPem(text: string): boolean {
-  try {
-    createPrivateKey(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
