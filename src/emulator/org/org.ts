@@ -108,9 +108,7 @@ interface SnapshotV1 {
 type Body = Record<string, unknown>;
 
 /** Field values after parsing a write body: canonical field name → raw JSON value. */
-interface ParsedBody {
-  values: Map<string, unknown>;
-}
+type ParsedBody = Map<string, unknown>;
 
 export function recordUrl(apiVersion: string, sobject: string, id: string): string {
   return `/services/data/v${apiVersion}/sobjects/${sobject}/${id}`;
@@ -603,7 +601,7 @@ export class Org implements OrgApi {
       }
       values.set(rel.name, this.resolveForeignKey(rel, value as Body));
     }
-    return { values };
+    return values;
   }
 
   /** `{"Ext__c": "x"}` (optionally with `attributes.type` for polymorphic fields) → the parent's id. */
@@ -684,7 +682,7 @@ export class Org implements OrgApi {
       throw sfError(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
     }
     const parsed = this.parseBody(o, body);
-    const isPerson = o.name === 'Account' && this.isPersonRecordType(parsed.values.get('RecordTypeId'));
+    const isPerson = o.name === 'Account' && this.isPersonRecordType(parsed.get('RecordTypeId'));
     if (!system) this.checkWritable(o, parsed, 'create', undefined);
     if (o.name === 'Account') this.checkPersonFieldUse(parsed, isPerson);
 
@@ -760,9 +758,9 @@ export class Org implements OrgApi {
       this.checkWritable(o, parsed, 'update', before);
     }
     if (o.name === 'Account') {
-      const rt = parsed.values.has('RecordTypeId') ? parsed.values.get('RecordTypeId') : before.RecordTypeId;
+      const rt = parsed.has('RecordTypeId') ? parsed.get('RecordTypeId') : before.RecordTypeId;
       const wasPerson = before.IsPersonAccount === true;
-      if (parsed.values.has('RecordTypeId')) {
+      if (parsed.has('RecordTypeId')) {
         const n = normalizeId(rt);
         if (n !== null && this.isPersonRecordType(n) !== wasPerson) {
           // UNCONFIRMED: converting between business and person accounts is not modelled.
@@ -819,7 +817,7 @@ export class Org implements OrgApi {
     before: SObjectRecord | undefined,
   ): void {
     const bad: string[] = [];
-    for (const [name, raw] of parsed.values) {
+    for (const [name, raw] of parsed) {
       const f = this.schema.field(o.name, name);
       if (!f) continue;
       if (mode === 'create') {
@@ -839,7 +837,7 @@ export class Org implements OrgApi {
 
   private coerceAll(o: ObjectDef, parsed: ParsedBody): Map<string, unknown> {
     const out = new Map<string, unknown>();
-    for (const [name, raw] of parsed.values) {
+    for (const [name, raw] of parsed) {
       const f = this.schema.field(o.name, name);
       if (!f) continue;
       let v = coerceValue(f, raw);
@@ -1066,7 +1064,7 @@ export class Org implements OrgApi {
   }
 
   private checkPersonFieldUse(parsed: ParsedBody, isPerson: boolean): void {
-    for (const name of parsed.values.keys()) {
+    for (const name of parsed.keys()) {
       const f = this.schema.field('Account', name);
       if (!f) continue;
       if (!isPerson && f.personContactField) {
