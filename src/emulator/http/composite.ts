@@ -765,7 +765,7 @@ export function runCollections(api: RestApi, req: RestRequest, rest: string[]): 
         throw methodNotAllowed(req.method, ['POST', 'PATCH', 'DELETE']);
     }
   }
-  const sobject = org.describe(rest[0] ?? '').name;
+  const sobject = api.describe(rest[0] ?? '').name;
   if (rest.length === 1) {
     if (req.method !== 'GET' && req.method !== 'POST') throw methodNotAllowed(req.method, ['GET', 'POST']);
     let ids: string[];

@@ -1,4 +1,4 @@
-import type { DmlOptions, FieldDescribe, OrgApi, SObjectRecord } from '../org/types';
+import type { DmlOptions, FieldDescribe, OrgApi, SObjectDescribe, SObjectRecord } from '../org/types';
 import { SalesforceApiError } from '../org/types';
 import { badRequest, methodNotAllowed, notFound, sfError, toRestResponse, type RestResponse } from './errors';
 import { batchSizeFromHeader, type QueryCursors } from './query-cursors';
@@ -61,7 +61,23 @@ function recordBody(body: unknown): Record<string, unknown> {
 
 /** The REST data API (`/services/data/vNN.N/…`), synchronous over the in-memory org. */
 export class RestApi {
+  private readonly describes = new Map<string, SObjectDescribe>();
+
   constructor(readonly ctx: RestContext) {}
+
+  /**
+   * The org's describe of an object (NOT_FOUND when unknown), fetched once per name: an org's schema
+   * does not change while it runs, and each describe is a deep copy (tens of KB). Shared: read only.
+   */
+  describe(sobject: string): SObjectDescribe {
+    const key = sobject.toLowerCase();
+    let d = this.describes.get(key);
+    if (!d) {
+      d = this.ctx.org.describe(sobject);
+      this.describes.set(key, d);
+    }
+    return d;
+  }
 
   handle(req: RestRequest): RestResponse {
     try {
@@ -147,7 +163,7 @@ export class RestApi {
         },
       };
     }
-    const describe = org.describe(rest[0] ?? '');
+    const describe = this.describe(rest[0] ?? '');
     const name = describe.name;
     if (rest.length === 1) {
       if (m === 'GET') {
@@ -169,7 +185,7 @@ export class RestApi {
     }
     if (rest.length === 2 && rest[1] === 'describe') {
       if (m !== 'GET') throw methodNotAllowed(m, ['GET', 'HEAD']);
-      return { status: 200, body: { ...describe, urls: this.objectUrls(name, v) } };
+      return { status: 200, body: { ...structuredClone(describe), urls: this.objectUrls(name, v) } };
     }
     if (rest.length === 2) {
       const id = rest[1] ?? '';
@@ -217,7 +233,7 @@ export class RestApi {
   /** Records whose external-id field equals `value` (the field must be an external id or idLookup). */
   /** The external-id (or idLookup) field of an object; NOT_FOUND when there is no such field. */
   externalIdField(sobject: string, field: string): { object: string; field: FieldDescribe } {
-    const describe = this.ctx.org.describe(sobject);
+    const describe = this.describe(sobject);
     const f = describe.fields.find((x) => x.name.toLowerCase() === field.toLowerCase());
     if (!f || !(f.externalId || f.idLookup)) {
       throw notFound(`Provided external ID field does not exist or is not accessible: ${field}`);
