@@ -8,6 +8,15 @@ describe('policy text matching', () => {
     expect(findPhrase('an agent, please', phrases)).toBe('agent');
   });
 
+  it('answers the first phrase in list order, not the first found in the text', () => {
+    const phrases = ['speak to a human', 'human', 'agent'];
+    expect(findPhrase('an agent or a human, I want to speak to a human', phrases)).toBe('speak to a human');
+    expect(findPhrase('an agent or a human', phrases)).toBe('human');
+    expect(findPhrase('humane agents', phrases)).toBeUndefined();
+    expect(findPhrase('anything', [])).toBeUndefined();
+    expect(findPhrase('anything', ['', '  '])).toBeUndefined();
+  });
+
   it('answers the same on every call with the same configured phrase or pattern', () => {
     for (let i = 0; i < 3; i += 1) {
       expect(findPhrase('an agent, please', ['agent'])).toBe('agent');
