@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- --trace`: loaded into the service with `node --require` (compiled beside it), it
- * times the store's methods and the event loop's delay without touching the service's code, and
- * writes the totals to BENCH_TRACE_FILE when the process exits. Timing wrappers only: every call is
- * passed through unchanged.
+ * Loaded into the service with `node --require` (compiled beside it): times the store's methods, the
+ * event loop's delay and the service's own wait on each Salesforce call, without touching the
+ * service's code, and writes them to BENCH_TRACE_FILE when the process exits. Timing wrappers only:
+ * every call is passed through unchanged.
  */
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
@@ -68,6 +69,56 @@ try {
   // no SQLite store in this tree: nothing to time
 }
 
+/**
+ * Time spent waiting on Salesforce, per handoff, as the service sees it: every outgoing http.request
+ * (jsforce goes through node-fetch, which uses it) is timed from the call to the end of its answer,
+ * and charged to the handoffIds its URL and body name (composite graph nodes upsert by Handoff_Id__c).
+ */
+const sfWait = new Map<string, number>();
+const HANDOFF_IN_URL = /Handoff_Id__c\/([A-Za-z0-9._:-]+)/g;
+type RequestFn = typeof http.request;
+const origRequest: RequestFn = http.request;
+const timedRequest = function (this: unknown, ...args: unknown[]): http.ClientRequest {
+  const req = (origRequest as (...a: unknown[]) => http.ClientRequest).apply(this, args);
+  const t0 = performance.now();
+  const chunks: string[] = [];
+  let size = 0;
+  const capture = (chunk: unknown): void => {
+    if (size > 4_000_000) return;
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+    size += text.length;
+    chunks.push(text);
+  };
+  const origWrite = req.write.bind(req) as (...a: unknown[]) => boolean;
+  const origEnd = req.end.bind(req) as (...a: unknown[]) => http.ClientRequest;
+  (req as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    capture(chunk);
+    return origWrite(chunk, ...rest);
+  };
+  (req as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]): http.ClientRequest => {
+    if (chunk !== undefined && typeof chunk !== 'function') capture(chunk);
+    return origEnd(chunk, ...rest);
+  };
+  let finished = false;
+  const done = (): void => {
+    if (finished) return;
+    finished = true;
+    const ms = performance.now() - t0;
+    const text = `${req.path} ${chunks.join('')}`;
+    const ids = new Set<string>();
+    for (const m of text.matchAll(HANDOFF_IN_URL)) if (m[1]) ids.add(m[1]);
+    for (const id of ids) sfWait.set(id, (sfWait.get(id) ?? 0) + ms);
+  };
+  req.once('response', (res: http.IncomingMessage) => {
+    res.once('end', done);
+    res.once('close', done);
+  });
+  req.once('error', done);
+  req.once('close', done);
+  return req;
+};
+(http as { request: unknown }).request = timedRequest;
+
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 
@@ -94,5 +145,5 @@ process.on('exit', () => {
     p99Ms: loop.percentile(99) / 1e6,
     maxMs: loop.max / 1e6,
   };
-  writeFileSync(file, JSON.stringify(out));
+  writeFileSync(file, JSON.stringify({ summary: out, sfWait: Object.fromEntries(sfWait) }));
 });

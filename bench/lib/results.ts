@@ -40,6 +40,8 @@ export interface ScenarioRow {
   /** The service's own time: total minus time waiting on Salesforce. */
   serviceAddedMs: LatencySummary;
   serviceAddedSource: string;
+  /** The same from the emulator's side (its handling time only, not its queueing), for comparison. */
+  serviceAddedEmulatorMs?: LatencySummary;
   /**
    * The service's added time split around Salesforce (201 answers): from the request to its first
    * Salesforce call (accept, gathering window, waiting for a worker slot, claim, plan), and from the
