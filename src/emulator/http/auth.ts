@@ -4,6 +4,8 @@ import type { OrgApi, SObjectRecord } from '../org/types';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const LOGIN_AUDIENCES = ['https://login.salesforce.com', 'https://test.salesforce.com'];
+/** A JWT bearer assertion may live at most this long (seconds). */
+export const MAX_ASSERTION_LIFETIME_S = 180;
 
 /** A connected app (or External Client App) as the emulator knows it. */
 export interface ConnectedAppConfig {
@@ -193,6 +195,15 @@ export class OAuthServer {
       if (e instanceof joseErrors.JWTExpired)
         throw new OAuthError('invalid_grant', 'invalid assertion: expired');
       throw new OAuthError('invalid_grant', 'invalid assertion');
+    }
+    // Salesforce documents `exp` as seconds since the epoch, "within 3 minutes". The stricter reading
+    // refuses an assertion that claims a longer life; a Date.now()-style millisecond `exp` reads as
+    // thousands of years ahead and is refused too.
+    if (
+      typeof claims.exp === 'number' &&
+      claims.exp - Math.floor(Date.now() / 1000) > MAX_ASSERTION_LIFETIME_S
+    ) {
+      throw new OAuthError('invalid_grant', 'invalid assertion: exp is more than 3 minutes away');
     }
     const username = typeof claims.sub === 'string' ? claims.sub : '';
     const user = findUser(this.deps.org, username);

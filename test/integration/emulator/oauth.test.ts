@@ -46,16 +46,26 @@ describe('OAuth 2.0 token endpoint (JWT bearer and client credentials)', () => {
     },
   );
 
-  it('accepts exp in milliseconds as sfdx-core sends it (it reads as a far-future expiry)', async () => {
-    const assertion = await signAssertion(creds!.privateKeyPem, {
-      iss: creds!.clientId,
-      sub: creds!.username,
-      aud: 'https://login.salesforce.com',
-      exp: Date.now() + 300,
-    });
-    const res = await token({ grant_type: JWT_GRANT, assertion });
-    expect(res.status).toBe(200);
-  });
+  it.each([
+    ['in milliseconds (Date.now() + 300)', () => Date.now() + 300],
+    ['more than 3 minutes away', () => nowSeconds() + 181],
+  ])(
+    'refuses an assertion whose exp is %s: Salesforce documents seconds, within 3 minutes',
+    async (_label, exp) => {
+      const assertion = await signAssertion(creds!.privateKeyPem, {
+        iss: creds!.clientId,
+        sub: creds!.username,
+        aud: 'https://login.salesforce.com',
+        exp: exp(),
+      });
+      const res = await token({ grant_type: JWT_GRANT, assertion });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        error: 'invalid_grant',
+        error_description: expect.stringContaining('3 minutes'),
+      });
+    },
+  );
 
   it("accepts the emulator's own URL as aud", async () => {
     const url = await t.emu.start();
