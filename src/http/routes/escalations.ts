@@ -8,6 +8,7 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../../errors';
 import { conversationStateSchema, decideRoutingForState, evaluateEscalation } from '../../policy';
 import type { PolicyConfig, RoutingConfig } from '../../policy';
+import { requireJson } from '../require-json';
 
 export const ESCALATIONS_EVALUATE_PATH = '/v1/escalations/evaluate';
 
@@ -31,17 +32,7 @@ export function escalationRoutes(deps: EscalationRoutesDeps): Router {
       await deps.authenticator.authenticate(req.get('authorization'));
       next();
     },
-    (req, _res, next) => {
-      if (!req.is(['application/json', 'application/*+json'])) {
-        throw new AppError({
-          code: 'UNSUPPORTED_MEDIA_TYPE',
-          status: 415,
-          message: 'The body must be JSON.',
-          actions: ['Send Content-Type: application/json.'],
-        });
-      }
-      next();
-    },
+    requireJson,
     jsonBody,
     (req, res) => {
       const parsed = conversationStateSchema.safeParse(req.body);

@@ -6,6 +6,7 @@ import type { Logger } from '../../log';
 import type { Caller } from '../../contract/prepared';
 import type { HandoffService } from '../../service';
 import { requestIdOf } from '../request-id';
+import { requireJson } from '../require-json';
 
 export interface HandoffRoutesDeps {
   handoffs: HandoffService;
@@ -39,19 +40,6 @@ export function authenticate(authenticator: BotAuthenticator, fallback: Logger):
     next();
   };
 }
-
-/** 415 unless the body is declared as JSON. */
-export const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is(['application/json', 'application/*+json'])) {
-    throw new AppError({
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      status: 415,
-      message: 'The body must be JSON.',
-      actions: ['Send Content-Type: application/json.'],
-    });
-  }
-  next();
-};
 
 export function methodNotAllowed(allow: string): RequestHandler {
   return (_req, res) => {

@@ -13,6 +13,7 @@ import type { HandoffRequestInput } from '../../../contract/handoff';
 import type { SourcePlatform } from '../../../adapters';
 import { AppError, isAppError } from '../../../errors';
 import type { FieldProblem } from '../../../errors';
+import { requireJson } from '../../require-json';
 
 /** The context the adapter passes to submit (a subset of the handoff service's SubmitContext). */
 export interface AdapterSubmitContext {
@@ -133,17 +134,6 @@ export function createAdapterRoute<Reply>(spec: AdapterRouteSpec<Reply>): Router
     res.locals.adapterSubject = who.subject;
     next();
   };
-  const requireJson: RequestHandler = (req, _res, next) => {
-    if (!req.is(['application/json', 'application/*+json'])) {
-      throw new AppError({
-        code: 'UNSUPPORTED_MEDIA_TYPE',
-        status: 415,
-        message: 'The body must be JSON (Content-Type: application/json).',
-      });
-    }
-    next();
-  };
-
   router.post(spec.path, authenticate, requireJson, jsonBody, async (req, res) => {
     const { input, reply } = spec.toHandoff(req.body as unknown, now());
     const result = await spec.submit(input, {
