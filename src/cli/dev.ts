@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { ConfigError, loadConfig, loadDevSettings } from '../config';
+import { ConfigError, emulatorSalesforceSettings, loadConfig, loadDevSettings } from '../config';
 import { createEmulator, type Emulator } from '../emulator';
 import { createLogger, scrubString } from '../log';
 import { startService, type RunningService } from '../main';
@@ -58,14 +58,7 @@ async function main(): Promise<void> {
     for (const f of [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`]) rmSync(f, { force: true });
     const config = loadConfig({
       overrides: {
-        salesforce: {
-          mode: 'emulator',
-          loginUrl: creds.loginUrl,
-          audience: creds.audience,
-          clientId: creds.clientId,
-          username: creds.username,
-          privateKey: creds.privateKeyPem,
-        },
+        salesforce: emulatorSalesforceSettings(creds),
         botAuth: {
           issuer: DEV_ISSUER,
           audience: DEV_AUDIENCE,

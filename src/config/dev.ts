@@ -33,3 +33,24 @@ export function loadDevSettings(env: Record<string, string | undefined> = proces
   });
   throw new ConfigError(problems);
 }
+
+/** The JWT connected app an org emulator offers (structurally; src/config never imports the emulator). */
+export interface EmulatorJwtApp {
+  loginUrl: string;
+  audience: string;
+  clientId: string;
+  username: string;
+  privateKeyPem: string;
+}
+
+/** The service's Salesforce settings for logging in to an org emulator with the JWT bearer flow. */
+export function emulatorSalesforceSettings(app: EmulatorJwtApp) {
+  return {
+    mode: 'emulator' as const,
+    loginUrl: app.loginUrl,
+    audience: app.audience,
+    clientId: app.clientId,
+    username: app.username,
+    privateKey: app.privateKeyPem,
+  };
+}

@@ -2,5 +2,5 @@ export { loadConfig, ConfigError, formatProblem } from './load';
 export type { ConfigProblem, LoadConfigOptions } from './load';
 export * from './schema';
 export { ENV_BINDINGS } from './env';
-export { loadDevSettings, devSettingsSchema } from './dev';
-export type { DevSettings } from './dev';
+export { loadDevSettings, devSettingsSchema, emulatorSalesforceSettings } from './dev';
+export type { DevSettings, EmulatorJwtApp } from './dev';

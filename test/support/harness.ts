@@ -11,7 +11,7 @@
 import { Writable } from 'node:stream';
 import { Connection } from 'jsforce';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../../src/config';
+import { emulatorSalesforceSettings, loadConfig } from '../../src/config';
 import type { ServiceConfig } from '../../src/config/schema';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { createLogger } from '../../src/log';
@@ -76,14 +76,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       overrides: deepMerge(
         {
           server: { host: '127.0.0.1', port: 0 },
-          salesforce: {
-            mode: 'emulator',
-            loginUrl: creds.loginUrl,
-            audience: creds.audience,
-            clientId: creds.clientId,
-            username: creds.username,
-            privateKey: creds.privateKeyPem,
-          },
+          salesforce: emulatorSalesforceSettings(creds),
           botAuth: { issuer: HARNESS_ISSUER, audience: HARNESS_AUDIENCE, hs256Secret: HARNESS_SECRET },
           delivery: {
             store: { kind: 'sqlite', path: ':memory:' },
