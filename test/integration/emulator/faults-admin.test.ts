@@ -1,12 +1,31 @@
 import { DATA, list, testEmulator } from './helpers';
 
 describe('faults on demand', () => {
-  it('adds latency per call', async () => {
+  it('adds latency per call: the answer waits for a timer of latencyMs', async () => {
+    // No elapsed-time threshold (speed is for the bench): the call must arm a 120 ms timer and
+    // answer only after that timer has fired.
     const t = testEmulator({ faults: { latencyMs: 120 } });
-    const started = Date.now();
-    const res = await t.get(`${DATA}/limits`);
-    expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(115);
+    const fired: boolean[] = [];
+    const realSetTimeout = global.setTimeout;
+    const spy = jest.spyOn(global, 'setTimeout').mockImplementation(((
+      fn: (...args: unknown[]) => void,
+      ms?: number,
+      ...args: unknown[]
+    ) => {
+      if (ms !== 120) return realSetTimeout(fn, ms, ...args);
+      const i = fired.push(false) - 1;
+      return realSetTimeout(() => {
+        fired[i] = true;
+        fn(...args);
+      }, ms);
+    }) as typeof setTimeout);
+    try {
+      const res = await t.get(`${DATA}/limits`);
+      expect(res.status).toBe(200);
+      expect(fired).toEqual([true]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('fails the next calls with UNABLE_TO_LOCK_ROW, 503 and REQUEST_LIMIT_EXCEEDED (failNext)', async () => {
