@@ -90,6 +90,8 @@ describe('hostile input never crashes the emulator', () => {
       );
     } else {
       expect(res.status).toBe(200); // composite-style: the failure is inside the items
+      // (composite and graph items carry errorCode, sObject Collections items statusCode)
+      expect(JSON.stringify(res.body)).toMatch(/"(errorCode|statusCode)":"[A-Z_]+"/);
     }
   });
 

@@ -57,6 +57,14 @@ function expectClientError(res: request.Response) {
   }
 }
 
+/** For bodies that can never be a valid handoff: a 4xx problem, not a success nor a 500. */
+function expectProblem(res: request.Response) {
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  expect(res.status).toBeLessThan(500);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(typeof res.body.code).toBe('string');
+}
+
 describe('fuzzing POST /v1/handoffs', () => {
   it('answers every wrong value at every path with a 4xx problem, never a 500', async () => {
     const base = cardDeclinedAbroad();
@@ -93,7 +101,7 @@ describe('fuzzing POST /v1/handoffs', () => {
   it('refuses deep nesting without falling over', async () => {
     const depth = 100_000;
     const deepArray = `${'['.repeat(depth)}${']'.repeat(depth)}`;
-    expectClientError(await post(`{"handoffId":${deepArray}}`, true));
+    expectProblem(await post(`{"handoffId":${deepArray}}`, true));
     const deepObject = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
     const res = await post(`{"operational":{"collectedFields":${deepObject}}}`, true);
     expect(res.status).toBe(400);
@@ -113,20 +121,20 @@ describe('fuzzing POST /v1/handoffs', () => {
       .set('Authorization', `Bearer ${f.token}`)
       .set('Content-Type', 'application/json; charset=latin-9')
       .send('{}');
-    expectClientError(latin);
+    expectProblem(latin);
     const badGzip = await request(f.app)
       .post('/v1/handoffs')
       .set('Authorization', `Bearer ${f.token}`)
       .set('Content-Type', 'application/json')
       .set('Content-Encoding', 'gzip')
       .send('not gzip at all');
-    expectClientError(badGzip);
+    expectProblem(badGzip);
     const weird = await request(f.app)
       .post('/v1/handoffs')
       .set('Authorization', `Bearer ${f.token}`)
       .set('Content-Encoding', 'compress')
       .set('Content-Type', 'application/json')
       .send('{}');
-    expectClientError(weird);
+    expectProblem(weird);
   });
 });
