@@ -106,8 +106,14 @@ describe('enrich instead of create (dedupe window configured)', () => {
   });
 
   it('when another customer has an open case of that type, then it is not touched', async () => {
+    // The other customer's open case is made here, not left over from an earlier test.
+    const other = await post(forCustomer('CUST-100001', 'Card Servicing'));
     const first = await post(forCustomer('CUST-100005', 'Card Servicing'));
     expect(first.enrichedExistingCase).toBe(false);
+    expect(first.caseId).not.toBe(other.caseId);
     expect((await casesOf('CUST-100001')).map((c) => c.Id)).not.toContain(first.caseId);
+    const [otherCase] = await soql(`SELECT Handoff_Id__c FROM Case WHERE Id = ${quote(other.caseId!)}`);
+    expect(otherCase?.Handoff_Id__c).toBe(other.handoffId);
+    expect(await casesOf('CUST-100005')).toHaveLength(1);
   });
 });
