@@ -134,7 +134,10 @@ describe('resolveIds', () => {
       queues: ['Handoff_General'],
     });
     expect(ids.serviceChannelId).toMatch(/^0N9/);
-    expect(ids.skills.Cards).toBeDefined();
+    const cards = emu.org.list('Skill').find((r) => r.DeveloperName === 'Cards');
+    expect(ids.skills.Cards).toMatch(/^0C5/);
+    expect(ids.skills.Cards).toBe(cards?.Id);
+    expect(ids.skills.English).not.toBe(ids.skills.Cards);
     expect(ids.queues.Handoff_General).toMatch(/^00G/);
     await client.resolveIds(mapping);
     expect(dataCalls()).toBe(1);
