@@ -214,10 +214,10 @@ describe('handoffs against the emulated org (Omni routes on demand)', () => {
     const third = await h.post(body);
     expect(third.status).toBe(200);
     const answer = (await third.json()) as HandoffAnswer;
-    expect(answer.caseId).toBeTruthy();
-    expect(await soql(h, `SELECT Id FROM Case WHERE Handoff_Id__c = ${quote(body.handoffId)}`)).toHaveLength(
-      1,
-    );
+    const cases = await soql(h, `SELECT Id FROM Case WHERE Handoff_Id__c = ${quote(body.handoffId)}`);
+    expect(cases).toHaveLength(1);
+    // The replay answers the very case that was written, not just any id.
+    expect(answer.caseId).toBe(cases[0]?.Id);
     expect(
       await soql(h, `SELECT Id FROM Bot_Handoff__c WHERE Handoff_Id__c = ${quote(body.handoffId)}`),
     ).toHaveLength(1);

@@ -44,7 +44,8 @@ describe('handoff service', () => {
     const prepared = deliverer.submitted[0];
     expect(prepared).toMatchObject({ handoffId: body.handoffId, receivedAt: FIXED.toISOString() });
     expect(prepared?.decision.skills.map((s) => s.developerName)).toContain('Cards');
-    expect(prepared?.evaluation?.policyVersion).toBeTruthy();
+    expect(prepared?.evaluation?.policyVersion).toBe(repoPolicy().version);
+    expect(prepared?.evaluation?.evaluatedAt).toBe(FIXED.toISOString());
     expect(prepared?.handoff.operational.vip).toBe(false);
   });
 
@@ -122,10 +123,13 @@ describe('handoff service: callers', () => {
   const B = { kind: 'jwt' as const, issuer: 'https://bots-b.example.test', subject: 'penny' };
 
   it('the same subject from another trusted issuer is another caller: 404 on status, 409 on replay', async () => {
-    const { svc } = service();
+    const { svc, deliverer } = service();
     const body = cardDeclinedAbroad();
     await svc.submit(body, { ...ctx, caller: A });
-    expect((await svc.status(body.handoffId, { caller: A })).caseId).toBeTruthy();
+    expect((await svc.status(body.handoffId, { caller: A })).caseId).toBe(
+      deliverer.records.get(body.handoffId)?.record.outcome?.caseId,
+    );
+    expect((await svc.status(body.handoffId, { caller: A })).caseId).toMatch(/^500/);
     expect((await rejection(svc.status(body.handoffId, { caller: B }))).status).toBe(404);
     const replay = await rejection(svc.submit(body, { ...ctx, caller: B }));
     expect(replay).toMatchObject({ status: 409, code: 'HANDOFF_CONFLICT' });
