@@ -42,8 +42,9 @@ describe('npm run dev', () => {
     const output = { text: '' };
     child = spawn(path.join(REPO, 'node_modules/.bin/tsx'), [path.join(REPO, 'src/cli/dev.ts')], {
       cwd,
+      // Only what the command needs: a developer's SALESFORCE_* or DATABASE_URL must not reach it.
       env: {
-        ...process.env,
+        PATH: process.env.PATH ?? '',
         PORT: '0',
         EMULATOR_PORT: '0',
         CONFIG_DIR: path.join(REPO, 'config'),
