@@ -481,12 +481,18 @@ describe('lengths: nothing longer than its field, nothing dropped silently', () 
   it('every long value fits, with a visible marker or a valid-JSON omission list', () => {
     const g = plan(prepared(longHandoff()));
     const limits = lengthsByField(mapping);
+    const checked = new Set<string>();
     for (const n of g.compositeRequest) {
       for (const [field, value] of Object.entries(n.body ?? {})) {
         const max = limits[field];
-        if (max !== undefined && typeof value === 'string') expect(value.length).toBeLessThanOrEqual(max);
+        if (max !== undefined && typeof value === 'string') {
+          expect(value.length).toBeLessThanOrEqual(max);
+          checked.add(field);
+        }
       }
     }
+    // The loop above must have had something to check: every limited field the long handoff fills.
+    expect([...checked].sort()).toEqual(Object.keys(limits).sort());
     const h = node(g, 'handoff').body ?? {};
     expect(String(h.Summary_Attempted__c)).toMatch(/… and \d+ more|truncated/);
     expect(String(h.Masked_Accounts__c)).toMatch(/\(\+\d+ more\)$/);
