@@ -568,14 +568,19 @@ describe('upsert by external id', () => {
     }
   });
 
-  it('accepts the external id in the body only when it matches the URL', () => {
+  it('refuses Id or the external id field in the body, even when it matches the URL (documented)', () => {
     const { org } = makeOrg();
-    expect(org.upsert('Case', 'Ticket_Key__c', 'T-1', { Ticket_Key__c: 'T-1', Subject: 's' }).created).toBe(
-      true,
-    );
-    const e = sfErr(() => org.upsert('Case', 'Ticket_Key__c', 'T-2', { Ticket_Key__c: 'T-3', Subject: 's' }));
-    expect(e.status).toBe(400);
-    expect(item(e).errorCode).toBe('INVALID_FIELD');
+    for (const body of [
+      { Ticket_Key__c: 'T-1', Subject: 's' },
+      { Ticket_Key__c: 'T-3', Subject: 's' },
+      { Id: '500000000000001AAA', Subject: 's' },
+    ]) {
+      const e = sfErr(() => org.upsert('Case', 'Ticket_Key__c', 'T-1', body));
+      expect(e.status).toBe(400);
+      expect(item(e).errorCode).toBe('INVALID_FIELD');
+    }
+    expect(org.list('Case')).toHaveLength(0);
+    expect(org.upsert('Case', 'Ticket_Key__c', 'T-1', { Subject: 's' }).created).toBe(true);
   });
 
   it('validates the body as a create or an update would', () => {
