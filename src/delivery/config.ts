@@ -40,6 +40,20 @@ export const deliveryConfigSchema = z
     maxBatchSize: z.number().int().min(1).max(75).default(75),
     /** Gathering window: after a new handoff arrives, wait this long for others to join its batch. */
     gatherWindowMs: z.number().int().min(0).max(50).default(3),
+    /**
+     * Nagle-style coalescing. With nothing in flight a batch leaves at once (after gatherWindowMs). While
+     * batches are in flight, a partial batch (fewer than maxBatchSize waiting) is held until it fills,
+     * until the partial batch already in flight answers (at most maxHoldBehindCallMs) or a slot frees
+     * up, or at most this long while only full batches are in flight. At most one partial batch is in
+     * flight at a time (unless maxHoldBehindCallMs passes). 0 turns holding off: every free slot takes
+     * whatever is due.
+     */
+    maxHoldMs: z.number().int().min(0).max(1_000).default(30),
+    /**
+     * The longest a partial batch is held waiting for the partial batch in flight to answer (a slow or
+     * hung call must not stall new handoffs for its whole timeout).
+     */
+    maxHoldBehindCallMs: z.number().int().min(0).max(60_000).default(1_000),
     /** How often the worker looks for due retries and expired leases when nothing else wakes it. */
     pollIntervalMs: z.number().int().min(10).default(500),
     /** Batches in flight at once per instance. */

@@ -14,6 +14,14 @@
  * A lapsed lease (an instance died mid-delivery) is reclaimed with verifyFirst too, and while a
  * batch is in flight its lease is renewed, so a slow but live instance never loses its claim.
  * A circuit breaker stops claiming while Salesforce keeps failing.
+ *
+ * Coalescing is Nagle-style (`maxHoldMs`): with nothing in flight, what is due leaves at once (after
+ * the short gathering window), so a lone handoff costs one call and no wait. While batches are in
+ * flight, a partial batch (fewer than maxBatchSize announced by kick()) is held until it fills, until
+ * a slot frees up (a batch answered: what waits then is the fullest there will be), or for at most
+ * maxHoldMs while only full batches are in flight; at most one partial batch is in flight at a time
+ * (a held batch waits for the one in flight at most maxHoldBehindCallMs).
+ * So a burst that arrives slowly still goes out in few, full calls instead of one per free slot.
  */
 import { randomUUID } from 'node:crypto';
 import type { DeliveryOutcome, PreparedHandoff } from '../contract/prepared';
@@ -51,6 +59,8 @@ export type StateListener = (record: StoredHandoff) => void;
 
 interface InFlight {
   ids: string[];
+  /** Fewer than maxBatchSize: while it is in flight, other partial batches wait (Nagle). */
+  partial: boolean;
   done: Promise<void>;
 }
 
@@ -69,6 +79,13 @@ export class DeliveryWorker {
   private running = false;
   private pumping = false;
   private pumpAgain = false;
+  private pumpRun: Promise<void> | null = null;
+  /** Handoffs announced by kick() and not claimed since (this instance's arrivals). */
+  private waiting = 0;
+  /** Epoch ms of the oldest announced handoff not claimed since; null when none. */
+  private heldSince: number | null = null;
+  /** A batch answered since the last claim: a partial batch may take its slot. */
+  private slotFreed = false;
   private timer: NodeJS.Timeout | null = null;
   private timerDueAt = Infinity;
   private readonly inFlight = new Set<InFlight>();
@@ -117,7 +134,18 @@ export class DeliveryWorker {
 
   /** A handoff was accepted: claim soon, after the short gathering window that lets a batch form. */
   kick(): void {
-    if (this.running) this.schedule(this.config.gatherWindowMs);
+    if (!this.running) return;
+    this.waiting += 1;
+    this.heldSince ??= this.now();
+    this.schedule(this.config.gatherWindowMs);
+  }
+
+  /**
+   * Runs the claim loop now (as its timer would) and resolves when it has decided what to send or
+   * hold; if a loop is running, it runs once more and this waits for it. Tests drive it directly.
+   */
+  pumpNow(): Promise<void> {
+    return this.pump();
   }
 
   /**
@@ -132,6 +160,7 @@ export class DeliveryWorker {
       this.config.leaseMs,
       this.now(),
     );
+    this.noteClaimed(batch.length, this.config.maxBatchSize);
     if (batch.length === 0) return 0;
     const probe = this.breaker.onClaim();
     await this.track(batch, probe).done;
@@ -184,22 +213,61 @@ export class DeliveryWorker {
     this.timer.unref();
   }
 
-  private async pump(): Promise<void> {
+  /** What a claim of `got` (asked for `asked`) leaves announced and waiting. */
+  private noteClaimed(got: number, asked: number): void {
+    this.slotFreed = false;
+    // Fewer than asked: nothing else is due right now.
+    this.waiting = got < asked ? 0 : Math.max(0, this.waiting - got);
+    if (this.waiting === 0) this.heldSince = null;
+  }
+
+  /**
+   * Whether a free slot may claim now (0), or how long to hold what is waiting (ms; Infinity: until a
+   * batch answers or more arrives). See the coalescing note at the top.
+   */
+  private holdFor(): number {
+    const { maxHoldMs, maxHoldBehindCallMs, maxBatchSize } = this.config;
+    if (maxHoldMs === 0 || this.inFlight.size === 0) return 0;
+    if (this.waiting >= maxBatchSize) return 0; // a full batch waits
+    const since = this.heldSince;
+    if ([...this.inFlight].some((f) => f.partial)) {
+      // Its answer frees the slot; but a slow call does not stall new handoffs for its whole timeout.
+      return since === null ? Infinity : Math.max(0, since + maxHoldBehindCallMs - this.now());
+    }
+    if (this.slotFreed) return 0;
+    if (since === null) return Infinity; // nothing announced: a retry waits for a free slot
+    return Math.max(0, since + maxHoldMs - this.now());
+  }
+
+  private pump(): Promise<void> {
     if (this.pumping) {
       this.pumpAgain = true;
-      return;
+      return this.pumpRun ?? Promise.resolve();
     }
     this.pumping = true;
+    this.pumpRun = this.claimLoop();
+    return this.pumpRun;
+  }
+
+  private async claimLoop(): Promise<void> {
+    let holdMs = Infinity;
     try {
       do {
         this.pumpAgain = false;
+        holdMs = Infinity;
         while (this.running && this.inFlight.size < this.config.concurrency && this.breaker.canClaim()) {
+          const hold = this.holdFor();
+          if (hold > 0) {
+            holdMs = hold;
+            break;
+          }
           const batch = await this.store.claimBatch(
             this.workerId,
             this.config.maxBatchSize,
             this.config.leaseMs,
             this.now(),
           );
+          this.noteClaimed(batch.length, this.config.maxBatchSize);
           if (batch.length === 0) break;
           const probe = this.breaker.onClaim();
           this.track(batch, probe);
@@ -210,16 +278,21 @@ export class DeliveryWorker {
       this.log.error('delivery: claiming from the store failed', { error: errorMessage(err) });
     } finally {
       this.pumping = false;
+      this.pumpRun = null;
       if (this.running) {
         const reopensAt = this.breaker.reopensAt;
         const untilProbe = reopensAt === null ? Infinity : Math.max(0, reopensAt - this.now());
-        this.schedule(Math.min(this.config.pollIntervalMs, untilProbe));
+        this.schedule(Math.min(this.config.pollIntervalMs, untilProbe, holdMs));
       }
     }
   }
 
   private track(batch: StoredHandoff[], probe: boolean): InFlight {
-    const entry: InFlight = { ids: batch.map((r) => r.handoffId), done: Promise.resolve() };
+    const entry: InFlight = {
+      ids: batch.map((r) => r.handoffId),
+      partial: batch.length < this.config.maxBatchSize,
+      done: Promise.resolve(),
+    };
     entry.done = this.processBatch(batch, probe)
       .catch((err: unknown) => {
         this.log.error('delivery: batch processing failed', {
@@ -229,7 +302,8 @@ export class DeliveryWorker {
       })
       .finally(() => {
         this.inFlight.delete(entry);
-        // A slot is free: claim again at once (more may be waiting).
+        // A slot is free: claim again at once (more may be waiting; a held partial batch may go now).
+        this.slotFreed = true;
         this.schedule(0);
       });
     this.inFlight.add(entry);

@@ -1,6 +1,7 @@
 /**
  * Writes a batch of prepared handoffs to Salesforce: one composite graph per handoff, all graphs in
- * ONE `POST /composite/graph` call (split only when the batch is over a payload limit), each
+ * ONE `POST /composite/graph` call (split only when the batch is over a payload limit; the parts are
+ * then sent concurrently, at most `maxConcurrentCalls` at once), each
  * handoff succeeding or failing on its own (a graph is all-or-nothing; graphs are independent).
  */
 import type { DeliveryOutcome, PreparedHandoff } from '../contract/prepared';
@@ -33,6 +34,33 @@ export interface DeliveryContext {
   dedupeWindowSeconds?: number;
   /** The clock for the enrichment window (tests pass a fixed one). */
   now?: () => Date;
+  /**
+   * Payloads of one batch sent at once when the batch is over a composite graph limit (default
+   * DEFAULT_CONCURRENT_CHUNKS). Salesforce allows 25 concurrent long-running requests per org; the
+   * worker runs `delivery.concurrency` batches at once, so keep the product well under that.
+   */
+  maxConcurrentCalls?: number;
+}
+
+/** Payloads of one over-limit batch in flight at once, unless the caller says otherwise. */
+export const DEFAULT_CONCURRENT_CHUNKS = 4;
+
+/** Runs `task` over `items` with at most `limit` in flight; resolves when all have settled. */
+async function forEachConcurrently<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await task(item);
+    }
+  };
+  const lanes = Math.max(1, Math.min(Math.floor(limit), items.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
 }
 
 type Failed = Extract<DeliveryOutcome, { kind: 'failed' }>;
@@ -322,7 +350,9 @@ export async function deliverHandoffs(
   const send = async (items: Planned[]): Promise<{ unlinked: Planned[]; halted: Planned[] }> => {
     const retryUnlinked: Planned[] = [];
     const halted: Planned[] = [];
-    for (const chunk of chunkGraphs(items)) {
+    // The payloads of an over-limit batch go out together (bounded), not one round trip after another;
+    // each chunk records only its own handoffs' outcomes, so they cannot interfere.
+    const sendChunk = async (chunk: Planned[]): Promise<void> => {
       let res;
       try {
         res = await client.sendGraphs(chunk.map((c) => c.graph));
@@ -333,7 +363,7 @@ export async function deliverHandoffs(
           calls[c.index] = (calls[c.index] ?? 0) + (share[i] ?? 0);
           outcomes[c.index] = failed(c.prepared, e.retry, e.code, e.message, calls[c.index] ?? 0);
         });
-        continue;
+        return;
       }
       const share = apportion(res.apiCalls, chunk.length);
       const byId = new Map(res.graphs.map((g) => [g.graphId, g]));
@@ -369,7 +399,15 @@ export async function deliverHandoffs(
           calls[c.index] ?? 0,
         );
       });
-    }
+    };
+    await forEachConcurrently(
+      chunkGraphs(items),
+      ctx.maxConcurrentCalls ?? DEFAULT_CONCURRENT_CHUNKS,
+      sendChunk,
+    );
+    // Chunks answer in any order; keep the batch's order for the follow-up call.
+    retryUnlinked.sort((a, b) => a.index - b.index);
+    halted.sort((a, b) => a.index - b.index);
     return { unlinked: retryUnlinked, halted };
   };
 

@@ -313,6 +313,158 @@ describe('DeliveryWorker', () => {
     expect(w.breaker.canClaim()).toBe(false);
   });
 
+  describe('coalescing (Nagle): hold a partial batch while others are in flight', () => {
+    // The worker's timers are frozen (fake setTimeout) and its clock is injected: every decision below
+    // is taken by an explicit pumpNow(), so nothing depends on how fast the machine is.
+    beforeEach(() => {
+      jest.useFakeTimers({
+        doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'],
+      });
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+    const settle = async (cond: () => Promise<boolean> | boolean, what: string) => {
+      for (let i = 0; i < 2_000; i++) {
+        if (await cond()) return;
+        await new Promise((r) => setImmediate(r));
+      }
+      throw new Error(`gave up waiting for ${what}`);
+    };
+    const running = async (config: DeliveryConfigInput) => {
+      const w = worker({ gatherWindowMs: 0, pollIntervalMs: 60_000, ...config });
+      w.start();
+      await w.pumpNow(); // nothing due yet
+      return w;
+    };
+    const arrive = async (n: number, w: DeliveryWorker) => {
+      const ids = await accept(n);
+      for (let i = 0; i < n; i++) w.kick();
+      return ids;
+    };
+    /** The batch in flight answers; then the loop runs as the freed slot's wake-up would run it. */
+    const answer = async (w: DeliveryWorker, gate: { resolve: () => void }, stillInFlight = 0) => {
+      gate.resolve();
+      await settle(() => w.inFlightBatches === stillInFlight, 'the answer');
+      await w.pumpNow();
+    };
+    const sorted = (ids: readonly string[] | undefined) => [...(ids ?? [])].sort();
+
+    it('a lone handoff goes at once, alone, however long the hold may be', async () => {
+      const w = await running({ maxHoldMs: 1_000 });
+      const [id] = await arrive(1, w);
+      await w.pumpNow();
+      expect(sf.batches).toEqual([[id]]);
+      await settle(async () => (await state(id!)) === 'routed', 'routed');
+    });
+
+    it('while a partial batch is in flight, new handoffs are held, then sent together; each settles on its own', async () => {
+      const w = await running({ maxHoldMs: 50, maxHoldBehindCallMs: 1_000 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      const [first] = await arrive(1, w);
+      await w.pumpNow();
+      expect(sf.batches).toEqual([[first]]);
+
+      const later = await arrive(5, w);
+      sf.script.push({ perHandoff: { [later[1]!]: { retry: 'permanent', code: 'STRING_TOO_LONG' } } });
+      await w.pumpNow();
+      clock += 999; // past maxHoldMs, within maxHoldBehindCallMs: the partial batch in flight answers first
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(1);
+      for (const id of later) expect(await state(id)).toBe('accepted');
+
+      await answer(w, gate);
+      expect(sf.batches).toHaveLength(2);
+      expect(sorted(sf.batches[1])).toEqual(sorted(later));
+      await settle(() => w.inFlightBatches === 0, 'the held batch answered');
+      expect(await state(first!)).toBe('routed');
+      expect(await state(later[1]!)).toBe('dead_lettered');
+      for (const id of later.filter((_, i) => i !== 1)) expect(await state(id)).toBe('routed');
+      expect([...sf.writes.values()].every((n) => n === 1)).toBe(true);
+    });
+
+    it('a partial batch held behind a slow call leaves after maxHoldBehindCallMs', async () => {
+      const w = await running({ maxHoldMs: 50, maxHoldBehindCallMs: 1_000 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(1, w);
+      await w.pumpNow();
+      const later = await arrive(3, w);
+      clock += 999;
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(1);
+      clock += 1;
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(2);
+      expect(sorted(sf.batches[1])).toEqual(sorted(later));
+      gate.resolve();
+      await settle(async () => (await store.stats(clock)).counts.routed === 4, 'all routed');
+    });
+
+    it('with maxHoldMs 0 nothing is held: every free slot takes what is due (the old behaviour)', async () => {
+      const w = await running({ maxHoldMs: 0 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      const [first] = await arrive(1, w);
+      await w.pumpNow();
+      const later = await arrive(5, w);
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(2);
+      expect(sf.batches[0]).toEqual([first]);
+      expect(sorted(sf.batches[1])).toEqual(sorted(later));
+      gate.resolve();
+      await settle(async () => (await store.stats(clock)).counts.routed === 6, 'all routed');
+    });
+
+    it('a batch that fills goes at once, even while a partial batch is in flight', async () => {
+      const w = await running({ maxHoldMs: 1_000, maxBatchSize: 4 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(1, w);
+      await w.pumpNow();
+      const full = await arrive(4, w);
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(2);
+      expect(sorted(sf.batches[1])).toEqual(sorted(full));
+      gate.resolve();
+      await settle(async () => (await store.stats(clock)).counts.routed === 5, 'all routed');
+    });
+
+    it('while only full batches are in flight, a partial batch waits at most maxHoldMs', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 2 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      const pair = await arrive(2, w);
+      await w.pumpNow();
+      expect(sf.batches.map(sorted)).toEqual([sorted(pair)]);
+      const [late] = await arrive(1, w);
+      await w.pumpNow();
+      clock += 49;
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(1);
+      clock += 1;
+      await w.pumpNow();
+      expect(sf.batches.map(sorted)).toEqual([sorted(pair), [late]]);
+      gate.resolve();
+      await settle(async () => (await store.stats(clock)).counts.routed === 3, 'all routed');
+    });
+
+    it('a held partial batch leaves as soon as the batch in flight answers', async () => {
+      const w = await running({ maxHoldMs: 1_000, maxBatchSize: 2 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(2, w);
+      await w.pumpNow();
+      const [late] = await arrive(1, w);
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(1);
+      await answer(w, gate); // the clock never moves: only the freed slot can send it
+      expect(sf.batches[1]).toEqual([late]);
+      await settle(async () => (await state(late!)) === 'routed', 'the held handoff routed');
+    });
+  });
+
   describe('running', () => {
     it('delivers handoffs as they are kicked, coalescing a burst into one call', async () => {
       const w = worker({ gatherWindowMs: 20, pollIntervalMs: 60_000 }, { realClock: true });

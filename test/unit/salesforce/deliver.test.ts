@@ -353,6 +353,102 @@ describe('deliverHandoffs', () => {
     expect(o).toMatchObject({ kind: 'delivered', enrichedExistingCase: false, salesforceApiCalls: 2 });
   });
 
+  describe('a batch over a payload limit', () => {
+    const flush = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    /** A client whose calls answer only when released; records how many were in flight at most. */
+    function heldClient(respond: Responder = ok) {
+      const base = fakeClient(respond);
+      const waiting: Array<() => void> = [];
+      let inFlight = 0;
+      const seen = { most: 0 };
+      const send = base.client.sendGraphs;
+      base.client.sendGraphs = (graphs) => {
+        inFlight += 1;
+        seen.most = Math.max(seen.most, inFlight);
+        return new Promise<void>((r) => waiting.push(r))
+          .then(() => send(graphs))
+          .finally(() => (inFlight -= 1));
+      };
+      const releaseAll = async () => {
+        while (waiting.length > 0 || inFlight > 0) {
+          waiting.splice(0).forEach((r) => r());
+          await flush();
+        }
+      };
+      return { ...base, waiting, seen, releaseAll };
+    }
+    // 80 handoffs are over the 75-graph limit whatever a graph's size, so at least two payloads.
+    const big = () => Array.from({ length: 80 }, () => prepared());
+
+    it('sends its payloads concurrently, each graph once, outcomes in order', async () => {
+      const batch = big();
+      const { client, sent, waiting, releaseAll } = heldClient();
+      const done = deliverHandoffs(batch, client, { mapping, maxConcurrentCalls: 25 });
+      await flush();
+      // every payload is on the wire before any has answered
+      expect(waiting.length).toBeGreaterThanOrEqual(2);
+      const onTheWire = waiting.length;
+      await releaseAll();
+      const out = await done;
+      expect(sent).toHaveLength(onTheWire);
+      expect(
+        sent
+          .flat()
+          .map((g) => g.graphId)
+          .sort(),
+      ).toEqual(batch.map((_, i) => `g${i}`).sort());
+      expect(out.map((o) => o.handoffId)).toEqual(batch.map((b) => b.handoffId));
+      expect(out.every((o) => o.kind === 'delivered')).toBe(true);
+      expect(out.reduce((n, o) => n + o.salesforceApiCalls, 0)).toBe(onTheWire);
+    });
+
+    it('keeps at most maxConcurrentCalls payloads in flight', async () => {
+      const batch = big();
+      const { client, sent, seen, waiting, releaseAll } = heldClient();
+      const done = deliverHandoffs(batch, client, { mapping, maxConcurrentCalls: 1 });
+      await flush();
+      expect(waiting).toHaveLength(1);
+      await releaseAll();
+      const out = await done;
+      expect(seen.most).toBe(1);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      expect(out.every((o) => o.kind === 'delivered')).toBe(true);
+    });
+
+    it('a payload that fails fails only its own handoffs; a failed graph is retried alone', async () => {
+      const batch = big();
+      const reset = Object.assign(new Error('socket hang up'), { name: 'FetchError', code: 'ECONNRESET' });
+      const { client, sent } = fakeClient(
+        (g, n) => {
+          const linked = JSON.stringify(g.compositeRequest[0]?.body).includes('Bank_Customer_Id__c');
+          return g.graphId === 'g0' && linked
+            ? fail(
+                g,
+                'case',
+                'INVALID_FIELD',
+                'Foreign key external ID: CUST-100234 not found for field Bank_Customer_Id__c in entity Account',
+              )
+            : ok(g, n);
+        },
+        { throwOn: 2, error: reset },
+      );
+      const out = await deliverHandoffs(batch, client, { mapping });
+      const lost = new Set((sent[1] ?? []).map((g) => g.graphId));
+      expect(lost.size).toBeGreaterThan(0);
+      expect(lost.has('g0')).toBe(false);
+      out.forEach((o, i) => {
+        if (lost.has(`g${i}`)) expect(o).toMatchObject({ kind: 'failed', retry: 'unknown_outcome' });
+        else expect(o.kind).toBe('delivered');
+      });
+      // the unknown customer's graph went once more, alone and without the link
+      expect(sent.at(-1)?.map((g) => g.graphId)).toEqual(['g0']);
+      expect(sent.at(-1)?.[0]?.compositeRequest[0]?.body).not.toHaveProperty('Account');
+      expect(out[0]).toMatchObject({ kind: 'delivered' });
+    });
+  });
+
   it('empty batch: no call', async () => {
     const { client, sent } = fakeClient(ok);
     expect(await deliverHandoffs([], client, { mapping })).toEqual([]);
