@@ -167,32 +167,38 @@ export class DurableDeliverer implements Deliverer {
 
   /**
    * Kicks the worker and waits up to budgetMs for this handoff to be routed or dead-lettered (or to
-   * fail with its next attempt beyond the budget); then reads the store (another instance may have
-   * delivered it). Never throws for a store read failure: the handoff is stored, so it is pending.
+   * fail with its next attempt beyond the budget). When this instance's worker settled it, the record
+   * it reported is the answer (no read back); when the budget ran out, the store is read (another
+   * instance may have delivered it); with no wait (budget 0, circuit open, worker stopped), null: the
+   * accepted record stands. Never throws for a store read failure: the handoff is stored, so it is
+   * pending.
    */
   private async deliverWithin(id: string, budgetMs: number): Promise<StoredHandoff | null> {
     // While the circuit is open nothing is sent: answer 202 at once instead of waiting out the budget.
     if (budgetMs > 0 && this.worker.isRunning && this.worker.breaker.state !== 'open') {
       const deadline = this.now() + budgetMs;
-      await new Promise<void>((resolve) => {
+      const reported = await new Promise<StoredHandoff | null>((resolve) => {
         const set = this.waiters.get(id) ?? new Set();
-        const done = () => {
+        const done = (r: StoredHandoff | null) => {
           clearTimeout(timer);
           set.delete(listener);
           if (set.size === 0) this.waiters.delete(id);
-          resolve();
+          resolve(r);
         };
         const listener = (r: StoredHandoff) => {
-          if (SETTLED.has(r.state) || (r.state === 'failed' && r.nextAttemptAt > deadline)) done();
+          if (SETTLED.has(r.state) || (r.state === 'failed' && r.nextAttemptAt > deadline)) done(r);
         };
-        const timer = setTimeout(done, budgetMs);
+        const timer = setTimeout(() => done(null), budgetMs);
         timer.unref();
         set.add(listener);
         this.waiters.set(id, set);
         this.worker.kick();
       });
+      if (reported) return reported;
     } else {
+      // Nothing was waited for: the record accept returned is what the store holds.
       this.worker.kick();
+      return null;
     }
     try {
       return await this.store.get(id);

@@ -181,6 +181,46 @@ export class PostgresHandoffStore implements HandoffStore {
     return r.rowCount === 1;
   }
 
+  async markDeliveredMany(
+    outcomes: readonly DeliveredOutcome[],
+    workerId: string,
+    now: number,
+  ): Promise<boolean[]> {
+    // A repeated id is settled once, by its first outcome (as one-after-the-other calls would).
+    const first = new Map<string, DeliveredOutcome>();
+    for (const o of outcomes) if (!first.has(o.handoffId)) first.set(o.handoffId, o);
+    if (first.size === 0) return [];
+    const items = [...first.values()];
+    // One statement, one transaction, whatever the batch size.
+    const r = await this.pool.query<{ handoff_id: string }>(
+      `UPDATE ${this.t} AS h SET state = 'routed', claimed_by = NULL, lease_until = NULL, verify_first = FALSE,
+         case_id = v.case_id, case_number = v.case_number, handoff_record_id = v.handoff_record_id,
+         enriched_existing_case = v.enriched, salesforce_api_calls = h.salesforce_api_calls + v.calls,
+         last_error_code = NULL, last_error_message = NULL, delivered_at = $7, updated_at = $7
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::integer[])
+         AS v(handoff_id, case_id, case_number, handoff_record_id, enriched, calls)
+       WHERE h.handoff_id = v.handoff_id AND h.state = 'delivering' AND h.claimed_by = $8
+       RETURNING h.handoff_id`,
+      [
+        items.map((o) => o.handoffId),
+        items.map((o) => o.caseId),
+        items.map((o) => o.caseNumber),
+        items.map((o) => o.handoffRecordId),
+        items.map((o) => o.enrichedExistingCase),
+        items.map((o) => o.salesforceApiCalls),
+        now,
+        workerId,
+      ],
+    );
+    const settled = new Set(r.rows.map((x) => x.handoff_id));
+    const seen = new Set<string>();
+    return outcomes.map((o) => {
+      if (seen.has(o.handoffId)) return false;
+      seen.add(o.handoffId);
+      return settled.has(o.handoffId);
+    });
+  }
+
   markRetry(
     id: string,
     workerId: string,

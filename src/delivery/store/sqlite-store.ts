@@ -1,6 +1,18 @@
 /**
  * The embedded store: one SQLite file in WAL mode (or ':memory:' for tests), no setup. Claims run in
  * IMMEDIATE transactions, so even several processes on one file never claim the same record.
+ *
+ * Write path (better-sqlite3 is synchronous, and every commit waits for an fsync, synchronous=FULL):
+ * - Every statement is prepared once per store (on first use after migrate) and reused.
+ * - Group commit: accepts are queued and written on the next turn of the event loop (setImmediate),
+ *   all that arrived meanwhile in ONE IMMEDIATE transaction (up to ACCEPT_GROUP_MAX rows), so one
+ *   fsync serves them all. Each caller's promise settles only after that transaction committed:
+ *   nothing is answered before it is on disk. Within a group, rows are inserted in arrival order, so
+ *   a second accept of the same handoffId sees the first (duplicate / conflict, exactly as if they
+ *   had come one after the other). A row that fails on its own (a statement error; SQLite backs out
+ *   that statement only) rejects its caller alone; an error that ends the transaction (BEGIN, COMMIT,
+ *   I/O) rejects every caller of the group, none of whose rows were written.
+ * - markDeliveredMany settles a delivered batch in one transaction.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,9 +69,73 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
+/** Most rows one accept transaction writes; more queued go in the next one (next turn). */
+export const ACCEPT_GROUP_MAX = 256;
+
+const SQL = {
+  insert: `INSERT INTO handoffs (handoff_id, body_hash, prepared, state, next_attempt_at, routing, callback_url,
+     accepted_at, updated_at)
+   VALUES (@handoff_id, @body_hash, @prepared, 'accepted', @now, @routing, @callback_url, @now, @now)
+   ON CONFLICT (handoff_id) DO NOTHING`,
+  get: 'SELECT * FROM handoffs WHERE handoff_id = ?',
+  dueIds: `SELECT handoff_id FROM handoffs WHERE ${DUE_WHERE} ORDER BY next_attempt_at, handoff_id LIMIT @max`,
+  claim: `UPDATE handoffs SET verify_first = CASE WHEN state = 'delivering' THEN 1 ELSE verify_first END,
+     state = 'delivering', claimed_by = @workerId, lease_until = @leaseUntil, attempts = attempts + 1,
+     updated_at = @now
+   WHERE handoff_id = @id RETURNING *`,
+  renew: `UPDATE handoffs SET lease_until = @leaseUntil, updated_at = @now
+   WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
+  delivered: `UPDATE handoffs SET state = 'routed', claimed_by = NULL, lease_until = NULL, verify_first = 0,
+     case_id = @caseId, case_number = @caseNumber, handoff_record_id = @handoffRecordId,
+     enriched_existing_case = @enriched, salesforce_api_calls = salesforce_api_calls + @calls,
+     last_error_code = NULL, last_error_message = NULL, delivered_at = @now, updated_at = @now
+   WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
+  fail: `UPDATE handoffs SET state = @state, claimed_by = NULL, lease_until = NULL, next_attempt_at = @next,
+     verify_first = CASE WHEN @verify = 1 THEN 1 ELSE verify_first END,
+     last_error_code = @code, last_error_message = @message,
+     salesforce_api_calls = salesforce_api_calls + @calls, updated_at = @now,
+     dead_lettered_at = CASE WHEN @state = 'dead_lettered' THEN @now ELSE dead_lettered_at END
+   WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
+  agentAssigned: `UPDATE handoffs SET state = 'agent_assigned', agent = @agent, updated_at = @now
+   WHERE handoff_id = @id AND state = 'routed'`,
+  release: `UPDATE handoffs SET state = CASE WHEN attempts > 1 OR last_error_code IS NOT NULL THEN 'failed' ELSE 'accepted' END,
+     attempts = MAX(attempts - 1, 0), claimed_by = NULL, lease_until = NULL, next_attempt_at = @now,
+     verify_first = CASE WHEN @verify = 1 THEN 1 ELSE verify_first END, updated_at = @now
+   WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
+  requeue: `UPDATE handoffs SET state = 'failed', attempts = 0, next_attempt_at = @now, dead_lettered_at = NULL,
+     updated_at = @now
+   WHERE handoff_id = @id AND state = 'dead_lettered'`,
+  listByState: `SELECT * FROM handoffs WHERE state = @state AND handoff_id > @after ORDER BY handoff_id LIMIT @limit`,
+  awaitingAgent: `SELECT * FROM handoffs WHERE state = 'routed' AND case_id IS NOT NULL AND handoff_id > ?
+   ORDER BY handoff_id LIMIT ?`,
+  counts: 'SELECT state, COUNT(*) AS n FROM handoffs GROUP BY state',
+  oldest: `SELECT MIN(accepted_at) AS t FROM handoffs WHERE state IN ('accepted','delivering','failed')`,
+  ping: 'SELECT 1',
+} as const;
+
+type Statements = { [K in keyof typeof SQL]: Database.Statement };
+
+type RowValues = ReturnType<typeof newRowValues>;
+
+interface PendingAccept {
+  prepared: PreparedHandoff;
+  values: RowValues;
+  resolve: (r: AcceptResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** What one queued accept came to inside the group transaction. */
+type AcceptSettlement = { ok: true; result: AcceptResult } | { ok: false; error: unknown };
+
+type FailError = StoredError & { verifyFirst: boolean; salesforceApiCalls: number };
+
 export class SqliteHandoffStore implements HandoffStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
+  private statements: Statements | null = null;
+  private acceptQueue: PendingAccept[] = [];
+  private flushScheduled: NodeJS.Immediate | null = null;
+  private readonly acceptGroup: Database.Transaction<(group: PendingAccept[]) => AcceptSettlement[]>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:')
@@ -68,30 +144,83 @@ export class SqliteHandoffStore implements HandoffStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    this.acceptGroup = this.db.transaction((group: PendingAccept[]) =>
+      group.map((item) => this.acceptOne(item)),
+    );
   }
 
   migrate(): Promise<void> {
     this.db.exec(SCHEMA);
+    this.statements = null;
     return Promise.resolve();
   }
 
+  /** The prepared statements, made once (the table must exist: after migrate). */
+  private get s(): Statements {
+    if (!this.statements) {
+      const made: Partial<Record<keyof typeof SQL, Database.Statement>> = {};
+      for (const key of Object.keys(SQL) as (keyof typeof SQL)[]) made[key] = this.db.prepare(SQL[key]);
+      this.statements = made as Statements;
+    }
+    return this.statements;
+  }
+
   accept(prepared: PreparedHandoff, now: number): Promise<AcceptResult> {
-    const v = newRowValues(prepared, now);
-    const run = this.db.transaction((): AcceptResult => {
-      const inserted = this.db
-        .prepare(
-          `INSERT INTO handoffs (handoff_id, body_hash, prepared, state, next_attempt_at, routing, callback_url,
-             accepted_at, updated_at)
-           VALUES (@handoff_id, @body_hash, @prepared, 'accepted', @now, @routing, @callback_url, @now, @now)
-           ON CONFLICT (handoff_id) DO NOTHING`,
-        )
-        .run(v);
-      const record = this.getSync(prepared.handoffId);
-      if (!record) throw new Error('accepted handoff not found after insert');
-      if (inserted.changes === 1) return { kind: 'accepted', record };
-      return { kind: record.bodyHash === prepared.bodyHash ? 'duplicate' : 'conflict', record };
+    if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
+    let values: RowValues;
+    try {
+      values = newRowValues(prepared, now);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return new Promise<AcceptResult>((resolve, reject) => {
+      this.acceptQueue.push({ prepared, values, resolve, reject });
+      if (!this.flushScheduled) this.flushScheduled = setImmediate(() => this.flushAccepts());
     });
-    return Promise.resolve(run.immediate());
+  }
+
+  /** Writes what is queued, ACCEPT_GROUP_MAX rows per transaction; the rest on the next turn. */
+  private flushAccepts(): void {
+    this.flushScheduled = null;
+    const group = this.acceptQueue.splice(0, ACCEPT_GROUP_MAX);
+    if (this.acceptQueue.length > 0) this.flushScheduled = setImmediate(() => this.flushAccepts());
+    if (group.length > 0) this.commitGroup(group);
+  }
+
+  private commitGroup(group: PendingAccept[]): void {
+    let settled: AcceptSettlement[];
+    try {
+      settled = this.acceptGroup.immediate(group);
+    } catch (err) {
+      // The transaction did not commit: none of the group's rows was written.
+      for (const item of group) item.reject(err);
+      return;
+    }
+    // Committed (fsync'd): now answer.
+    settled.forEach((s, i) => {
+      const item = group[i]!;
+      if (s.ok) item.resolve(s.result);
+      else item.reject(s.error);
+    });
+  }
+
+  /** One row of a group, inside its transaction. */
+  private acceptOne(item: PendingAccept): AcceptSettlement {
+    const { prepared, values: v } = item;
+    try {
+      const inserted = this.s.insert.run(v);
+      if (inserted.changes === 1)
+        return { ok: true, result: { kind: 'accepted', record: newRecord(v, prepared) } };
+      const record = this.getSync(prepared.handoffId);
+      if (!record) throw new Error('handoff neither inserted nor found');
+      const kind = record.bodyHash === prepared.bodyHash ? 'duplicate' : 'conflict';
+      return { ok: true, result: { kind, record } };
+    } catch (error) {
+      // A failed statement is backed out alone and the transaction goes on; if SQLite ended the
+      // transaction (I/O error, disk full…), the whole group fails.
+      if (!this.db.inTransaction) throw error;
+      return { ok: false, error };
+    }
   }
 
   get(handoffId: string): Promise<StoredHandoff | null> {
@@ -99,36 +228,23 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   private getSync(handoffId: string): StoredHandoff | null {
-    const row = this.db.prepare('SELECT * FROM handoffs WHERE handoff_id = ?').get(handoffId) as
-      HandoffRow | undefined;
+    const row = this.s.get.get(handoffId) as HandoffRow | undefined;
     return row ? rowToRecord(row) : null;
   }
 
   claimBatch(workerId: string, max: number, leaseMs: number, now: number): Promise<StoredHandoff[]> {
+    const s = this.s;
     const run = this.db.transaction((): StoredHandoff[] => {
-      const ids = this.db
-        .prepare(
-          `SELECT handoff_id FROM handoffs WHERE ${DUE_WHERE} ORDER BY next_attempt_at, handoff_id LIMIT @max`,
-        )
-        .all({ now, max }) as { handoff_id: string }[];
-      const update = this.db.prepare(
-        `UPDATE handoffs SET verify_first = CASE WHEN state = 'delivering' THEN 1 ELSE verify_first END,
-           state = 'delivering', claimed_by = @workerId, lease_until = @leaseUntil, attempts = attempts + 1,
-           updated_at = @now
-         WHERE handoff_id = @id RETURNING *`,
-      );
+      const ids = s.dueIds.all({ now, max }) as { handoff_id: string }[];
       return ids.map(({ handoff_id }) =>
-        rowToRecord(update.get({ id: handoff_id, workerId, leaseUntil: now + leaseMs, now }) as HandoffRow),
+        rowToRecord(s.claim.get({ id: handoff_id, workerId, leaseUntil: now + leaseMs, now }) as HandoffRow),
       );
     });
     return Promise.resolve(run.immediate());
   }
 
   renewLease(ids: string[], workerId: string, leaseUntil: number, now: number): Promise<string[]> {
-    const stmt = this.db.prepare(
-      `UPDATE handoffs SET lease_until = @leaseUntil, updated_at = @now
-       WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
-    );
+    const stmt = this.s.renew;
     const run = this.db.transaction(() =>
       ids.filter((id) => stmt.run({ id, workerId, leaseUntil, now }).changes === 1),
     );
@@ -136,43 +252,46 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   markDelivered(id: string, workerId: string, outcome: DeliveredOutcome, now: number): Promise<boolean> {
-    const r = this.db
-      .prepare(
-        `UPDATE handoffs SET state = 'routed', claimed_by = NULL, lease_until = NULL, verify_first = 0,
-           case_id = @caseId, case_number = @caseNumber, handoff_record_id = @handoffRecordId,
-           enriched_existing_case = @enriched, salesforce_api_calls = salesforce_api_calls + @calls,
-           last_error_code = NULL, last_error_message = NULL, delivered_at = @now, updated_at = @now
-         WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
-      )
-      .run({
-        id,
-        workerId,
-        now,
-        caseId: outcome.caseId,
-        caseNumber: outcome.caseNumber,
-        handoffRecordId: outcome.handoffRecordId,
-        enriched: outcome.enrichedExistingCase ? 1 : 0,
-        calls: outcome.salesforceApiCalls,
-      });
-    return Promise.resolve(r.changes === 1);
+    return Promise.resolve(this.deliveredSync(id, workerId, outcome, now));
+  }
+
+  markDeliveredMany(
+    outcomes: readonly DeliveredOutcome[],
+    workerId: string,
+    now: number,
+  ): Promise<boolean[]> {
+    if (outcomes.length === 0) return Promise.resolve([]);
+    const run = this.db.transaction(() =>
+      outcomes.map((o) => this.deliveredSync(o.handoffId, workerId, o, now)),
+    );
+    return Promise.resolve(run.immediate());
+  }
+
+  private deliveredSync(id: string, workerId: string, outcome: DeliveredOutcome, now: number): boolean {
+    const r = this.s.delivered.run({
+      id,
+      workerId,
+      now,
+      caseId: outcome.caseId,
+      caseNumber: outcome.caseNumber,
+      handoffRecordId: outcome.handoffRecordId,
+      enriched: outcome.enrichedExistingCase ? 1 : 0,
+      calls: outcome.salesforceApiCalls,
+    });
+    return r.changes === 1;
   }
 
   markRetry(
     id: string,
     workerId: string,
-    error: StoredError & { verifyFirst: boolean; salesforceApiCalls: number },
+    error: FailError,
     nextAttemptAt: number,
     now: number,
   ): Promise<boolean> {
     return Promise.resolve(this.fail(id, workerId, 'failed', error, nextAttemptAt, now));
   }
 
-  markDeadLetter(
-    id: string,
-    workerId: string,
-    error: StoredError & { verifyFirst: boolean; salesforceApiCalls: number },
-    now: number,
-  ): Promise<boolean> {
+  markDeadLetter(id: string, workerId: string, error: FailError, now: number): Promise<boolean> {
     return Promise.resolve(this.fail(id, workerId, 'dead_lettered', error, now, now));
   }
 
@@ -180,50 +299,31 @@ export class SqliteHandoffStore implements HandoffStore {
     id: string,
     workerId: string,
     state: 'failed' | 'dead_lettered',
-    error: StoredError & { verifyFirst: boolean; salesforceApiCalls: number },
+    error: FailError,
     nextAttemptAt: number,
     now: number,
   ): boolean {
-    const r = this.db
-      .prepare(
-        `UPDATE handoffs SET state = @state, claimed_by = NULL, lease_until = NULL, next_attempt_at = @next,
-           verify_first = CASE WHEN @verify = 1 THEN 1 ELSE verify_first END,
-           last_error_code = @code, last_error_message = @message,
-           salesforce_api_calls = salesforce_api_calls + @calls, updated_at = @now,
-           dead_lettered_at = CASE WHEN @state = 'dead_lettered' THEN @now ELSE dead_lettered_at END
-         WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
-      )
-      .run({
-        id,
-        workerId,
-        state,
-        next: nextAttemptAt,
-        verify: error.verifyFirst ? 1 : 0,
-        code: error.code,
-        message: error.message,
-        calls: error.salesforceApiCalls,
-        now,
-      });
+    const r = this.s.fail.run({
+      id,
+      workerId,
+      state,
+      next: nextAttemptAt,
+      verify: error.verifyFirst ? 1 : 0,
+      code: error.code,
+      message: error.message,
+      calls: error.salesforceApiCalls,
+      now,
+    });
     return r.changes === 1;
   }
 
   markAgentAssigned(id: string, agent: AgentAssignment, now: number): Promise<boolean> {
-    const r = this.db
-      .prepare(
-        `UPDATE handoffs SET state = 'agent_assigned', agent = @agent, updated_at = @now
-         WHERE handoff_id = @id AND state = 'routed'`,
-      )
-      .run({ id, agent: JSON.stringify(agent), now });
+    const r = this.s.agentAssigned.run({ id, agent: JSON.stringify(agent), now });
     return Promise.resolve(r.changes === 1);
   }
 
   release(ids: string[], workerId: string, now: number, verifyFirst = false): Promise<number> {
-    const stmt = this.db.prepare(
-      `UPDATE handoffs SET state = CASE WHEN attempts > 1 OR last_error_code IS NOT NULL THEN 'failed' ELSE 'accepted' END,
-         attempts = MAX(attempts - 1, 0), claimed_by = NULL, lease_until = NULL, next_attempt_at = @now,
-         verify_first = CASE WHEN @verify = 1 THEN 1 ELSE verify_first END, updated_at = @now
-       WHERE handoff_id = @id AND state = 'delivering' AND claimed_by = @workerId`,
-    );
+    const stmt = this.s.release;
     const verify = verifyFirst ? 1 : 0;
     const run = this.db.transaction(() =>
       ids.reduce((n, id) => n + stmt.run({ id, workerId, now, verify }).changes, 0),
@@ -232,45 +332,29 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   requeue(id: string, now: number): Promise<boolean> {
-    const r = this.db
-      .prepare(
-        `UPDATE handoffs SET state = 'failed', attempts = 0, next_attempt_at = @now, dead_lettered_at = NULL,
-           updated_at = @now
-         WHERE handoff_id = @id AND state = 'dead_lettered'`,
-      )
-      .run({ id, now });
+    const r = this.s.requeue.run({ id, now });
     return Promise.resolve(r.changes === 1);
   }
 
   listByState(state: HandoffState, options: ListOptions = {}): Promise<StoredHandoff[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM handoffs WHERE state = @state AND handoff_id > @after ORDER BY handoff_id LIMIT @limit`,
-      )
-      .all({ state, after: options.after ?? '', limit: options.limit ?? 100 }) as HandoffRow[];
+    const rows = this.s.listByState.all({
+      state,
+      after: options.after ?? '',
+      limit: options.limit ?? 100,
+    }) as HandoffRow[];
     return Promise.resolve(rows.map(rowToRecord));
   }
 
   listAwaitingAgent(limit: number, after = ''): Promise<StoredHandoff[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM handoffs WHERE state = 'routed' AND case_id IS NOT NULL AND handoff_id > ?
-         ORDER BY handoff_id LIMIT ?`,
-      )
-      .all(after, limit) as HandoffRow[];
+    const rows = this.s.awaitingAgent.all(after, limit) as HandoffRow[];
     return Promise.resolve(rows.map(rowToRecord));
   }
 
   stats(now: number): Promise<QueueStats> {
     const counts = ZERO_COUNTS();
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM handoffs GROUP BY state').all() as {
-      state: HandoffState;
-      n: number;
-    }[];
+    const rows = this.s.counts.all() as { state: HandoffState; n: number }[];
     for (const r of rows) counts[r.state] = r.n;
-    const oldest = this.db
-      .prepare(`SELECT MIN(accepted_at) AS t FROM handoffs WHERE state IN ('accepted','delivering','failed')`)
-      .get() as { t: number | null };
+    const oldest = this.s.oldest.get() as { t: number | null };
     return Promise.resolve({
       counts,
       oldestPendingAgeMs: oldest.t === null ? 0 : Math.max(0, now - oldest.t),
@@ -278,12 +362,48 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.s.ping.get();
     return Promise.resolve();
   }
 
+  /** Writes the accepts still queued (their callers get their answers), then closes. */
   close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flushScheduled = null;
+    if (this.db.open) {
+      while (this.acceptQueue.length > 0) this.commitGroup(this.acceptQueue.splice(0, ACCEPT_GROUP_MAX));
+      this.db.close();
+    }
+    const closed = new Error('the handoff store is closed');
+    for (const item of this.acceptQueue.splice(0)) item.reject(closed);
     return Promise.resolve();
   }
+}
+
+/** The record a fresh insert wrote, built from the values in hand (no read back). */
+function newRecord(v: RowValues, prepared: PreparedHandoff): StoredHandoff {
+  return {
+    handoffId: v.handoff_id,
+    bodyHash: v.body_hash,
+    prepared,
+    state: 'accepted',
+    attempts: 0,
+    nextAttemptAt: v.now,
+    claimedBy: null,
+    leaseUntil: null,
+    verifyFirst: false,
+    lastError: null,
+    caseId: null,
+    caseNumber: null,
+    handoffRecordId: null,
+    enrichedExistingCase: false,
+    routing: prepared.decision,
+    agent: null,
+    salesforceApiCalls: 0,
+    callbackUrl: v.callback_url,
+    acceptedAt: v.now,
+    updatedAt: v.now,
+    deliveredAt: null,
+    deadLetteredAt: null,
+  };
 }

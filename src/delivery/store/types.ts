@@ -82,7 +82,12 @@ export interface HandoffStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Creates tables and indexes if absent (idempotent; safe with several instances starting). */
   migrate(): Promise<void>;
-  /** Insert-if-absent by handoffId, compared by bodyHash, in one transaction. */
+  /**
+   * Insert-if-absent by handoffId, compared by bodyHash; resolves only once the row is durably
+   * committed. Concurrent accepts of one id behave as if they came one after the other (one
+   * accepted, the rest duplicate or conflict against it). Stores may commit several concurrent
+   * accepts in one transaction (SQLite: group commit); a row that cannot be written fails alone.
+   */
   accept(prepared: PreparedHandoff, now: number): Promise<AcceptResult>;
   get(handoffId: string): Promise<StoredHandoff | null>;
   /**
@@ -95,6 +100,12 @@ export interface HandoffStore {
   renewLease(ids: string[], workerId: string, leaseUntil: number, now: number): Promise<string[]>;
   /** delivering → routed with the case, handoff record and API calls. False when no longer claimed. */
   markDelivered(id: string, workerId: string, outcome: DeliveredOutcome, now: number): Promise<boolean>;
+  /**
+   * markDelivered for a whole batch in one transaction (one commit): each outcome settles the
+   * handoff it names (outcome.handoffId). Returns, in input order, whether each was still claimed by
+   * workerId and is now routed (false: the claim was lost; a repeated id counts once, the first time).
+   */
+  markDeliveredMany(outcomes: readonly DeliveredOutcome[], workerId: string, now: number): Promise<boolean[]>;
   /** delivering → failed, due at nextAttemptAt. */
   markRetry(
     id: string,

@@ -74,6 +74,101 @@ export function describeHandoffStore(name: string, harness: StoreHarness): void 
       expect((await store.stats(T0)).counts.accepted).toBe(1);
     });
 
+    it('answers concurrent accepts of one id as if they came one after the other, bodies compared exactly', async () => {
+      const p = prepared();
+      const other = { ...p, bodyHash: 'e'.repeat(64) };
+      const sent = [p, other, p, other, p, other];
+      const results = await Promise.all(sent.map((x, i) => store.accept(x, T0 + i)));
+      const winners = results.filter((r) => r.kind === 'accepted');
+      expect(winners).toHaveLength(1);
+      const stored = await store.get(p.handoffId);
+      const winnerHash = winners[0]!.record.bodyHash;
+      expect(stored?.bodyHash).toBe(winnerHash);
+      results.forEach((r, i) => {
+        if (r.kind === 'accepted') return;
+        expect(r.kind).toBe(sent[i]!.bodyHash === winnerHash ? 'duplicate' : 'conflict');
+        expect(r.record.bodyHash).toBe(winnerHash);
+        expect(r.record.acceptedAt).toBe(stored?.acceptedAt);
+      });
+      expect((await store.stats(T0)).counts.accepted).toBe(1);
+    });
+
+    it('returns from accept the record exactly as stored, for many concurrent handoffs', async () => {
+      const ps = Array.from({ length: 40 }, (_, i) =>
+        prepared(i % 3 === 0 ? { callbackUrl: `https://bot.example.com/s/${i}` } : {}),
+      );
+      const results = await Promise.all(ps.map((p, i) => store.accept(p, T0 + i)));
+      for (const [i, r] of results.entries()) {
+        expect(r.kind).toBe('accepted');
+        expect(r.record).toEqual(await store.get(ps[i]!.handoffId));
+      }
+      expect((await store.stats(T0)).counts.accepted).toBe(40);
+    });
+
+    it('fails only the handoff it cannot write when others are accepted at the same time', async () => {
+      const a = prepared();
+      const b = prepared();
+      // no body hash: the NOT NULL column refuses it
+      const bad = { ...prepared(), bodyHash: undefined as unknown as string };
+      const [ra, rbad, rb] = await Promise.allSettled([
+        store.accept(a, T0),
+        store.accept(bad, T0),
+        store.accept(b, T0),
+      ]);
+      expect(ra).toMatchObject({ status: 'fulfilled', value: { kind: 'accepted' } });
+      expect(rb).toMatchObject({ status: 'fulfilled', value: { kind: 'accepted' } });
+      expect(rbad.status).toBe('rejected');
+      expect(await store.get(bad.handoffId)).toBeNull();
+      expect((await store.get(a.handoffId))?.state).toBe('accepted');
+      expect((await store.get(b.handoffId))?.state).toBe('accepted');
+    });
+
+    it('marks a delivered batch in one call, only what the worker still holds', async () => {
+      const [a, b, c, d] = [prepared(), prepared(), prepared(), prepared()];
+      for (const p of [a, b, c, d]) await store.accept(p, T0);
+      await store.claimBatch('w1', 3, LEASE, T0); // a, b, c
+      await store.claimBatch('w2', 1, LEASE, T0); // d
+      await store.markDeadLetter(c.handoffId, 'w1', err('REQUIRED_FIELD_MISSING'), T0 + 1);
+      expect(await store.markDeliveredMany([], 'w1', T0 + 2)).toEqual([]);
+      const settled = await store.markDeliveredMany(
+        [
+          delivered(a.handoffId, 11),
+          { ...delivered(b.handoffId, 12), enrichedExistingCase: true, salesforceApiCalls: 0 },
+          delivered(c.handoffId, 13), // dead-lettered: no longer delivering
+          delivered(d.handoffId, 14), // claimed by another worker
+          delivered(a.handoffId, 15), // repeated: settled once, by the first
+        ],
+        'w1',
+        T0 + 2,
+      );
+      expect(settled).toEqual([true, true, false, false, false]);
+      expect(await store.get(a.handoffId)).toMatchObject({
+        state: 'routed',
+        caseId: delivered(a.handoffId, 11).caseId,
+        caseNumber: '00000011',
+        handoffRecordId: delivered(a.handoffId, 11).handoffRecordId,
+        enrichedExistingCase: false,
+        salesforceApiCalls: 1,
+        claimedBy: null,
+        leaseUntil: null,
+        verifyFirst: false,
+        lastError: null,
+        deliveredAt: T0 + 2,
+      });
+      expect(await store.get(b.handoffId)).toMatchObject({
+        state: 'routed',
+        caseNumber: '00000012',
+        enrichedExistingCase: true,
+        salesforceApiCalls: 0,
+      });
+      expect((await store.get(c.handoffId))?.state).toBe('dead_lettered');
+      expect(await store.get(d.handoffId)).toMatchObject({
+        state: 'delivering',
+        claimedBy: 'w2',
+        caseId: null,
+      });
+    });
+
     it('claims due handoffs oldest first, up to max, with a lease and one more attempt', async () => {
       const ps = [prepared(), prepared(), prepared()];
       for (const [i, p] of ps.entries()) await store.accept(p, T0 + i);

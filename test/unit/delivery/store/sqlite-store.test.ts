@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteHandoffStore } from '../../../../src/delivery/store';
+import { ACCEPT_GROUP_MAX } from '../../../../src/delivery/store/sqlite-store';
 import type { HandoffStore } from '../../../../src/delivery/store';
 import { prepared } from '../fixtures';
 import { describeHandoffStore } from './handoff-store-suite';
@@ -36,6 +37,37 @@ describe('SQLite store on a file', () => {
     expect((await b.get(p.handoffId))?.prepared).toEqual(p);
     await b.close();
     expect(fs.existsSync(`${file}-wal`) || fs.existsSync(file)).toBe(true);
+  });
+
+  it('answers an accept only once it is committed: another connection on the file sees every answered one', async () => {
+    const file = path.join(dir, 'group.db');
+    const a = new SqliteHandoffStore({ path: file });
+    const b = new SqliteHandoffStore({ path: file });
+    await a.migrate();
+    await b.migrate();
+    // more than one group's worth at once
+    const ps = Array.from({ length: ACCEPT_GROUP_MAX + 30 }, () => prepared());
+    const results = await Promise.all(ps.map((p) => a.accept(p, 1)));
+    expect(results.every((r) => r.kind === 'accepted')).toBe(true);
+    expect((await b.stats(2)).counts.accepted).toBe(ps.length);
+    expect((await b.get(ps.at(-1)!.handoffId))?.prepared).toEqual(ps.at(-1));
+    await a.close();
+    await b.close();
+  });
+
+  it('writes the accepts still queued when closed, and refuses accepts after', async () => {
+    const file = path.join(dir, 'closing.db');
+    const a = new SqliteHandoffStore({ path: file });
+    await a.migrate();
+    const ps = [prepared(), prepared(), prepared()];
+    const pending = ps.map((p) => a.accept(p, 1));
+    await a.close();
+    expect((await Promise.all(pending)).map((r) => r.kind)).toEqual(['accepted', 'accepted', 'accepted']);
+    await expect(a.accept(prepared(), 2)).rejects.toThrow('the handoff store is closed');
+    const b = new SqliteHandoffStore({ path: file });
+    await b.migrate();
+    for (const p of ps) expect((await b.get(p.handoffId))?.state).toBe('accepted');
+    await b.close();
   });
 
   it('two connections on one file never claim the same handoff', async () => {
