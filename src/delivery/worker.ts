@@ -344,10 +344,12 @@ export class DeliveryWorker {
         salesforceAnswered = true;
         this.metrics?.salesforceCalls.inc(1);
         const byId = new Map(found.map((o) => [o.handoffId, o]));
+        const foundDelivered: [StoredHandoff, DeliveredOutcome][] = [];
         for (const r of mustVerify) {
           const outcome = byId.get(r.handoffId);
-          if (outcome) await this.settleDelivered(r, { ...outcome, salesforceApiCalls: 0 }, true);
+          if (outcome) foundDelivered.push([r, { ...outcome, salesforceApiCalls: 0 }]);
         }
+        await this.settleDelivered(foundDelivered, true);
         toSend = batch.filter((r) => !byId.has(r.handoffId));
       } catch (err) {
         // Cannot tell what Salesforce has: send nothing that needs verifying, try again later.
@@ -387,6 +389,7 @@ export class DeliveryWorker {
       const byId = new Map(outcomes.map((o) => [o.handoffId, o]));
       // deliverHandoffs apportions the batch's calls over its handoffs: the sum is what was made.
       this.metrics?.salesforceCalls.inc(outcomes.reduce((n, o) => n + Math.max(0, o.salesforceApiCalls), 0));
+      const delivered: [StoredHandoff, DeliveredOutcome][] = [];
       for (const r of toSend) {
         const outcome: DeliveryOutcome = byId.get(r.handoffId) ?? {
           kind: 'failed',
@@ -398,13 +401,14 @@ export class DeliveryWorker {
         };
         if (outcome.kind === 'delivered') {
           salesforceAnswered = true;
-          await this.settleDelivered(r, outcome, false);
+          delivered.push([r, outcome]);
         } else {
           if (outcome.retry === 'permanent') salesforceAnswered = true;
           else failedTransiently += 1;
           await this.settleFailure(r, outcome);
         }
       }
+      await this.settleDelivered(delivered, false);
     }
 
     // 3. The breaker learns whether Salesforce is answering.
@@ -413,13 +417,25 @@ export class DeliveryWorker {
     else if (probe) this.breaker.recordSuccess();
   }
 
-  private async settleDelivered(r: StoredHandoff, outcome: DeliveredOutcome, found: boolean): Promise<void> {
+  /** Marks a batch's delivered handoffs routed in one store transaction, then reports each. */
+  private async settleDelivered(
+    delivered: readonly [StoredHandoff, DeliveredOutcome][],
+    found: boolean,
+  ): Promise<void> {
+    if (delivered.length === 0) return;
     const now = this.now();
-    const ok = await this.store.markDelivered(r.handoffId, this.workerId, outcome, now);
-    if (!ok) {
-      this.log.warn('delivery: claim lost before marking delivered', { handoffId: r.handoffId });
-      return;
-    }
+    const ok = await this.store.markDeliveredMany(
+      delivered.map(([, outcome]) => outcome),
+      this.workerId,
+      now,
+    );
+    delivered.forEach(([r, outcome], i) => {
+      if (ok[i]) this.reportDelivered(r, outcome, found, now);
+      else this.log.warn('delivery: claim lost before marking delivered', { handoffId: r.handoffId });
+    });
+  }
+
+  private reportDelivered(r: StoredHandoff, outcome: DeliveredOutcome, found: boolean, now: number): void {
     this.metrics?.delivered.inc();
     this.metrics?.deliveryLatency.observe(Math.max(0, now - r.acceptedAt) / 1000);
     this.log.info(found ? 'handoff found delivered by an earlier attempt' : 'handoff delivered', {

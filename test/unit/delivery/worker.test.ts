@@ -74,6 +74,18 @@ describe('DeliveryWorker', () => {
     expect(await w.runOnce()).toBe(0);
   });
 
+  it('settles a delivered batch in one store transaction, not one per handoff', async () => {
+    const w = worker();
+    const many = jest.spyOn(store, 'markDeliveredMany');
+    const one = jest.spyOn(store, 'markDelivered');
+    const ids = await accept(5);
+    expect(await w.runOnce()).toBe(5);
+    expect(many).toHaveBeenCalledTimes(1);
+    expect(many.mock.calls[0]?.[0].map((o) => o.handoffId)).toEqual(ids);
+    expect(one).not.toHaveBeenCalled();
+    for (const id of ids) expect(await state(id)).toBe('routed');
+  });
+
   it('coalesces a backlog into batches of at most maxBatchSize', async () => {
     const w = worker({ maxBatchSize: 75 });
     await accept(160);
