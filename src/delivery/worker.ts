@@ -154,13 +154,7 @@ export class DeliveryWorker {
    */
   async runOnce(): Promise<number> {
     if (!this.breaker.canClaim()) return 0;
-    const batch = await this.store.claimBatch(
-      this.workerId,
-      this.config.maxBatchSize,
-      this.config.leaseMs,
-      this.now(),
-    );
-    this.noteClaimed(batch.length, this.config.maxBatchSize);
+    const batch = await this.claim();
     if (batch.length === 0) return 0;
     const probe = this.breaker.onClaim();
     await this.track(batch, probe).done;
@@ -261,13 +255,7 @@ export class DeliveryWorker {
             holdMs = hold;
             break;
           }
-          const batch = await this.store.claimBatch(
-            this.workerId,
-            this.config.maxBatchSize,
-            this.config.leaseMs,
-            this.now(),
-          );
-          this.noteClaimed(batch.length, this.config.maxBatchSize);
+          const batch = await this.claim();
           if (batch.length === 0) break;
           const probe = this.breaker.onClaim();
           this.track(batch, probe);
@@ -328,6 +316,18 @@ export class DeliveryWorker {
     } finally {
       clearInterval(renew);
     }
+  }
+
+  /** Claims up to a batch of due handoffs and notes how full the claim was. */
+  private async claim(): Promise<StoredHandoff[]> {
+    const batch = await this.store.claimBatch(
+      this.workerId,
+      this.config.maxBatchSize,
+      this.config.leaseMs,
+      this.now(),
+    );
+    this.noteClaimed(batch.length, this.config.maxBatchSize);
+    return batch;
   }
 
   private async deliverBatch(batch: StoredHandoff[], probe: boolean): Promise<void> {
