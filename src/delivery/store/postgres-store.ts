@@ -8,9 +8,10 @@ import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
 import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
-import { newRowValues, rowToRecord, ZERO_COUNTS } from './rows';
+import { newRecord, newRowValues, rowToRecord, ZERO_COUNTS } from './rows';
 import type { HandoffRow } from './rows';
 import type {
+  AcceptClaim,
   AcceptResult,
   AgentAssignment,
   DeliveredOutcome,
@@ -101,18 +102,30 @@ export class PostgresHandoffStore implements HandoffStore {
     return r.rows;
   }
 
-  async accept(prepared: PreparedHandoff, now: number): Promise<AcceptResult> {
-    const v = newRowValues(prepared, now);
+  async accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
+    const v = newRowValues(prepared, now, claim);
     // One statement: insert-if-absent is atomic; a concurrent insert of the same id waits for the
     // other transaction and then does nothing, and the SELECT below sees the committed row.
     const inserted = await this.rows(
       `INSERT INTO ${this.t} (handoff_id, body_hash, prepared, state, next_attempt_at, routing, callback_url,
-         accepted_at, updated_at)
-       VALUES ($1, $2, $3::jsonb, 'accepted', $4, $5::jsonb, $6, $4, $4)
-       ON CONFLICT (handoff_id) DO NOTHING RETURNING *`,
-      [v.handoff_id, v.body_hash, v.prepared, now, v.routing, v.callback_url],
+         claimed_by, lease_until, attempts, accepted_at, updated_at)
+       VALUES ($1, $2, $3::jsonb, $7, $4, $5::jsonb, $6, $8, $9, $10, $4, $4)
+       ON CONFLICT (handoff_id) DO NOTHING RETURNING handoff_id`,
+      [
+        v.handoff_id,
+        v.body_hash,
+        v.prepared,
+        now,
+        v.routing,
+        v.callback_url,
+        v.state,
+        v.claimed_by,
+        v.lease_until,
+        v.attempts,
+      ],
     );
-    if (inserted[0]) return { kind: 'accepted', record: rowToRecord(inserted[0]) };
+    // Built from the values in hand: reading the jsonb back would only parse what we just wrote.
+    if (inserted[0]) return { kind: 'accepted', record: newRecord(v, prepared) };
     const existing = await this.get(prepared.handoffId);
     if (!existing) throw new Error('handoff neither inserted nor found');
     return { kind: existing.bodyHash === prepared.bodyHash ? 'duplicate' : 'conflict', record: existing };

@@ -3,7 +3,7 @@ import type { HandoffState } from '../../contract/answer';
 import { HANDOFF_STATES } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
 import type { RoutingDecision } from '../../contract/routing';
-import type { AgentAssignment, StoredHandoff } from './types';
+import type { AcceptClaim, AgentAssignment, StoredHandoff } from './types';
 
 export interface HandoffRow {
   handoff_id: string;
@@ -73,8 +73,8 @@ export function rowToRecord(row: HandoffRow): StoredHandoff {
 export const ZERO_COUNTS = (): Record<HandoffState, number> =>
   Object.fromEntries(HANDOFF_STATES.map((s) => [s, 0])) as Record<HandoffState, number>;
 
-/** The columns a new record starts with. */
-export function newRowValues(prepared: PreparedHandoff, now: number) {
+/** The columns a new record starts with: accepted, or delivering when claimed as it is accepted. */
+export function newRowValues(prepared: PreparedHandoff, now: number, claim?: AcceptClaim) {
   return {
     handoff_id: prepared.handoffId,
     body_hash: prepared.bodyHash,
@@ -82,5 +82,37 @@ export function newRowValues(prepared: PreparedHandoff, now: number) {
     routing: JSON.stringify(prepared.decision),
     callback_url: prepared.handoff.operational.callbackUrl ?? null,
     now,
+    state: claim ? ('delivering' as const) : ('accepted' as const),
+    claimed_by: claim?.workerId ?? null,
+    lease_until: claim?.leaseUntil ?? null,
+    attempts: claim ? 1 : 0,
+  };
+}
+
+/** The record a fresh insert wrote, built from the values in hand (no read back). */
+export function newRecord(v: ReturnType<typeof newRowValues>, prepared: PreparedHandoff): StoredHandoff {
+  return {
+    handoffId: v.handoff_id,
+    bodyHash: v.body_hash,
+    prepared,
+    state: v.state,
+    attempts: v.attempts,
+    nextAttemptAt: v.now,
+    claimedBy: v.claimed_by,
+    leaseUntil: v.lease_until,
+    verifyFirst: false,
+    lastError: null,
+    caseId: null,
+    caseNumber: null,
+    handoffRecordId: null,
+    enrichedExistingCase: false,
+    routing: prepared.decision,
+    agent: null,
+    salesforceApiCalls: 0,
+    callbackUrl: v.callback_url,
+    acceptedAt: v.now,
+    updatedAt: v.now,
+    deliveredAt: null,
+    deadLetteredAt: null,
   };
 }

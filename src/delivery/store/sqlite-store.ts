@@ -19,9 +19,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
-import { newRowValues, rowToRecord, ZERO_COUNTS } from './rows';
+import { newRecord, newRowValues, rowToRecord, ZERO_COUNTS } from './rows';
 import type { HandoffRow } from './rows';
 import type {
+  AcceptClaim,
   AcceptResult,
   AgentAssignment,
   DeliveredOutcome,
@@ -74,8 +75,9 @@ export const ACCEPT_GROUP_MAX = 256;
 
 const SQL = {
   insert: `INSERT INTO handoffs (handoff_id, body_hash, prepared, state, next_attempt_at, routing, callback_url,
-     accepted_at, updated_at)
-   VALUES (@handoff_id, @body_hash, @prepared, 'accepted', @now, @routing, @callback_url, @now, @now)
+     claimed_by, lease_until, attempts, accepted_at, updated_at)
+   VALUES (@handoff_id, @body_hash, @prepared, @state, @now, @routing, @callback_url,
+     @claimed_by, @lease_until, @attempts, @now, @now)
    ON CONFLICT (handoff_id) DO NOTHING`,
   get: 'SELECT * FROM handoffs WHERE handoff_id = ?',
   dueIds: `SELECT handoff_id FROM handoffs WHERE ${DUE_WHERE} ORDER BY next_attempt_at, handoff_id LIMIT @max`,
@@ -165,11 +167,11 @@ export class SqliteHandoffStore implements HandoffStore {
     return this.statements;
   }
 
-  accept(prepared: PreparedHandoff, now: number): Promise<AcceptResult> {
+  accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
     if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
     let values: RowValues;
     try {
-      values = newRowValues(prepared, now);
+      values = newRowValues(prepared, now, claim);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -378,32 +380,4 @@ export class SqliteHandoffStore implements HandoffStore {
     for (const item of this.acceptQueue.splice(0)) item.reject(closed);
     return Promise.resolve();
   }
-}
-
-/** The record a fresh insert wrote, built from the values in hand (no read back). */
-function newRecord(v: RowValues, prepared: PreparedHandoff): StoredHandoff {
-  return {
-    handoffId: v.handoff_id,
-    bodyHash: v.body_hash,
-    prepared,
-    state: 'accepted',
-    attempts: 0,
-    nextAttemptAt: v.now,
-    claimedBy: null,
-    leaseUntil: null,
-    verifyFirst: false,
-    lastError: null,
-    caseId: null,
-    caseNumber: null,
-    handoffRecordId: null,
-    enrichedExistingCase: false,
-    routing: prepared.decision,
-    agent: null,
-    salesforceApiCalls: 0,
-    callbackUrl: v.callback_url,
-    acceptedAt: v.now,
-    updatedAt: v.now,
-    deliveredAt: null,
-    deadLetteredAt: null,
-  };
 }

@@ -78,6 +78,17 @@ export interface ListOptions {
   after?: string;
 }
 
+/**
+ * Accept-and-claim: the accepting instance's worker takes a new record in the same commit that
+ * stores it (delivering, claimed by workerId until leaseUntil, attempt 1), exactly as a claimBatch
+ * right after the insert would have, so delivering it costs no second transaction. If the instance
+ * dies, the lease lapses and any worker reclaims it with verifyFirst, as for any claimed record.
+ */
+export interface AcceptClaim {
+  workerId: string;
+  leaseUntil: number;
+}
+
 export interface HandoffStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Creates tables and indexes if absent (idempotent; safe with several instances starting). */
@@ -87,8 +98,10 @@ export interface HandoffStore {
    * committed. Concurrent accepts of one id behave as if they came one after the other (one
    * accepted, the rest duplicate or conflict against it). Stores may commit several concurrent
    * accepts in one transaction (SQLite: group commit); a row that cannot be written fails alone.
+   * With `claim`, a record this call inserts starts claimed (AcceptClaim); a duplicate or conflict
+   * leaves the stored record as it is.
    */
-  accept(prepared: PreparedHandoff, now: number): Promise<AcceptResult>;
+  accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult>;
   get(handoffId: string): Promise<StoredHandoff | null>;
   /**
    * Claims up to `max` due records for `workerId`: accepted/failed with next_attempt_at ≤ now, or

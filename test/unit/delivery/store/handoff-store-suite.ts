@@ -225,6 +225,62 @@ export function describeHandoffStore(name: string, harness: StoreHarness): void 
       expect((await store.get(p.handoffId))?.state).toBe('routed');
     });
 
+    it('accepts and claims in one step: the record starts delivering, leased to the accepting worker', async () => {
+      const p = prepared();
+      const r = await store.accept(p, T0, { workerId: 'w1', leaseUntil: T0 + LEASE });
+      const expected = {
+        handoffId: p.handoffId,
+        state: 'delivering',
+        claimedBy: 'w1',
+        leaseUntil: T0 + LEASE,
+        attempts: 1,
+        verifyFirst: false,
+        acceptedAt: T0,
+      };
+      expect(r).toMatchObject({ kind: 'accepted', record: expected });
+      expect(await store.get(p.handoffId)).toMatchObject(expected);
+      expect(r.record).toEqual(await store.get(p.handoffId));
+      // nobody else takes it while the lease holds; it is fenced like any claim
+      expect(await store.claimBatch('w2', 5, LEASE, T0 + LEASE - 1)).toEqual([]);
+      expect(await store.markDelivered(p.handoffId, 'w2', delivered(p.handoffId), T0 + 1)).toBe(false);
+      expect(await store.markDelivered(p.handoffId, 'w1', delivered(p.handoffId), T0 + 2)).toBe(true);
+    });
+
+    it('reclaims an accepted-and-claimed record whose accepting worker died, verifying first', async () => {
+      const p = prepared();
+      await store.accept(p, T0, { workerId: 'died', leaseUntil: T0 + LEASE });
+      const [again] = await store.claimBatch('w2', 5, LEASE, T0 + LEASE);
+      expect(again).toMatchObject({
+        handoffId: p.handoffId,
+        claimedBy: 'w2',
+        attempts: 2,
+        verifyFirst: true,
+      });
+    });
+
+    it('leaves a duplicate as stored when the repeat asks for a claim', async () => {
+      const p = prepared();
+      await store.accept(p, T0);
+      const dup = await store.accept(p, T0 + 1, { workerId: 'w1', leaseUntil: T0 + LEASE });
+      expect(dup).toMatchObject({
+        kind: 'duplicate',
+        record: { state: 'accepted', claimedBy: null, attempts: 0 },
+      });
+      expect(await store.get(p.handoffId)).toMatchObject({ state: 'accepted', claimedBy: null });
+    });
+
+    it('releases an accepted-and-claimed record that was never sent: due again, attempt given back', async () => {
+      const p = prepared();
+      await store.accept(p, T0, { workerId: 'w1', leaseUntil: T0 + LEASE });
+      expect(await store.release([p.handoffId], 'w1', T0 + 5)).toBe(1);
+      expect(await store.get(p.handoffId)).toMatchObject({
+        state: 'accepted',
+        attempts: 0,
+        verifyFirst: false,
+      });
+      expect((await store.claimBatch('w2', 5, LEASE, T0 + 6)).map((x) => x.handoffId)).toEqual([p.handoffId]);
+    });
+
     it('renews only the leases a worker still holds', async () => {
       const a = prepared();
       const b = prepared();
