@@ -48,7 +48,12 @@ export interface SystemWrites {
   systemUpdate(sobject: string, id: string, fields: Record<string, unknown>): void;
 }
 
-export type OmniOrg = OrgApi & Partial<SystemWrites>;
+/** A copy-free, read-only view of an object's live records in no particular order (the org's Org offers it). */
+export interface RecordViews {
+  peekRecords(sobject: string): readonly Readonly<SObjectRecord>[];
+}
+
+export type OmniOrg = OrgApi & Partial<SystemWrites> & Partial<RecordViews>;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
@@ -110,6 +115,16 @@ export class OmniSimulator {
   private sysUpdate(sobject: string, id: string, fields: Record<string, unknown>): void {
     if (this.org.systemUpdate) this.org.systemUpdate(sobject, id, fields);
     else this.org.update(sobject, id, fields, { autoAssign: false });
+  }
+
+  /**
+   * An object's records for reads whose result does not depend on their order (lookups by id, sums,
+   * sets, lists sorted afterwards): the org's live records without a copy when it offers them, since
+   * every routing pass reads whole tables (PSRs and SkillRequirements grow with every handoff).
+   * Reads whose outcome follows the order of `list()` keep using `list()`.
+   */
+  private records(sobject: string): readonly Readonly<SObjectRecord>[] {
+    return this.org.peekRecords ? this.org.peekRecords(sobject) : this.org.list(sobject);
   }
 
   /** Starts listening to org changes (and the timer). Idempotent. */
@@ -182,7 +197,7 @@ export class OmniSimulator {
 
   /** Closes an AgentWork (the agent finishes), freeing capacity. */
   closeWork(agentWorkId: string): boolean {
-    const w = this.org.list('AgentWork').find((r) => r.Id === agentWorkId);
+    const w = this.records('AgentWork').find((r) => r.Id === agentWorkId);
     if (!w || !ACTIVE.has(String(w.Status))) return false;
     this.sysUpdate('AgentWork', agentWorkId, { Status: 'Closed', CloseDateTime: iso(this.options.now()) });
     this.assignedAt.delete(agentWorkId);
@@ -286,10 +301,10 @@ export class OmniSimulator {
 
   /** A Case owned by an Omni queue gets a system-created PSR (QueueBased). */
   private queueBasedPsr(caseRecord: SObjectRecord, queueId: string): boolean {
-    const group = this.org.list('Group').find((g) => g.Id === queueId);
+    const group = this.records('Group').find((g) => g.Id === queueId);
     if (!group || group.Type !== 'Queue' || typeof group.QueueRoutingConfigId !== 'string') return false;
-    const config = this.org.list('QueueRoutingConfig').find((r) => r.Id === group.QueueRoutingConfigId);
-    const existing = this.org.list('PendingServiceRouting').find((p) => p.WorkItemId === caseRecord.Id);
+    const config = this.records('QueueRoutingConfig').find((r) => r.Id === group.QueueRoutingConfigId);
+    const existing = this.records('PendingServiceRouting').some((p) => p.WorkItemId === caseRecord.Id);
     if (existing) return false;
     const channel = this.org
       .list('ServiceChannel')
@@ -338,7 +353,7 @@ export class OmniSimulator {
     this.org.transaction(() => {
       this.sysUpdate('AgentWork', w.Id, { Status: 'Opened', AcceptDateTime: iso(now) });
       const psrId = w.PendingServiceRoutingId;
-      if (typeof psrId === 'string' && this.org.list('PendingServiceRouting').some((p) => p.Id === psrId)) {
+      if (typeof psrId === 'string' && this.records('PendingServiceRouting').some((p) => p.Id === psrId)) {
         this.org.delete('PendingServiceRouting', psrId);
       }
       const item = w.WorkItemId;
@@ -370,15 +385,14 @@ export class OmniSimulator {
   }
 
   /** Agent user id → {SkillId → level}, from ServiceResource + ServiceResourceSkill. */
-  private agentSkills(): Map<string, Map<string, number>> {
+  private agentSkills(now: number): Map<string, Map<string, number>> {
     const resources = new Map<string, string>();
-    for (const r of this.org.list('ServiceResource')) {
+    for (const r of this.records('ServiceResource')) {
       if (typeof r.RelatedRecordId === 'string' && r.IsActive !== false)
         resources.set(r.Id, r.RelatedRecordId);
     }
     const out = new Map<string, Map<string, number>>();
-    const now = this.options.now();
-    for (const s of this.org.list('ServiceResourceSkill')) {
+    for (const s of this.records('ServiceResourceSkill')) {
       const user = typeof s.ServiceResourceId === 'string' ? resources.get(s.ServiceResourceId) : undefined;
       if (!user || typeof s.SkillId !== 'string') continue;
       const start = time(s.EffectiveStartDate);
@@ -392,15 +406,35 @@ export class OmniSimulator {
   }
 
   private route(): number {
-    const psrs = this.org.list('PendingServiceRouting').filter((p) => p.IsReadyForRouting === true);
+    const psrs = this.records('PendingServiceRouting').filter((p) => p.IsReadyForRouting === true);
     if (psrs.length === 0) return 0;
     const now = this.options.now();
-    const active = this.activeWork();
+    const active = this.records('AgentWork').filter((w) => ACTIVE.has(String(w.Status)));
     const taken = new Set(active.map((w) => w.PendingServiceRoutingId));
     const waiting = psrs.filter((p) => !taken.has(p.Id));
     if (waiting.length === 0) return 0;
-    const requestedAt = (p: SObjectRecord): number =>
-      time(p.CustomRequestedDateTime) ?? time(p.CreatedDate) ?? this.readyAt.get(p.Id) ?? now;
+    // When each PSR was requested, read once per pass (not inside the sort's comparisons).
+    const requested = new Map<string, number>();
+    for (const p of waiting) {
+      requested.set(
+        p.Id,
+        time(p.CustomRequestedDateTime) ?? time(p.CreatedDate) ?? this.readyAt.get(p.Id) ?? now,
+      );
+    }
+    const requestedAt = (p: Readonly<SObjectRecord>): number => requested.get(p.Id) ?? now;
+    const load = new Map<string, number>();
+    for (const w of active) {
+      if (typeof w.UserId === 'string')
+        load.set(w.UserId, (load.get(w.UserId) ?? 0) + num(w.CapacityWeight, 1));
+    }
+    const skillsNow = this.options.now();
+    // Nothing can be assigned when no online agent has room for any waiting PSR: every PSR below would
+    // find no candidate (loads only grow during a pass), so the pass would take no action.
+    let roomiest = Number.NEGATIVE_INFINITY;
+    for (const a of this.agentsById.values()) {
+      if (a.online) roomiest = Math.max(roomiest, a.capacity - (load.get(a.userId) ?? 0));
+    }
+    if (!waiting.some((p) => num(p.CapacityWeight, 1) <= roomiest)) return 0;
     waiting.sort((a, b) => {
       const pa = num(a.RoutingPriority, Number.MAX_SAFE_INTEGER);
       const pb = num(b.RoutingPriority, Number.MAX_SAFE_INTEGER);
@@ -410,14 +444,15 @@ export class OmniSimulator {
       if (ta !== tb) return ta - tb;
       return a.Id < b.Id ? -1 : 1;
     });
-    const load = new Map<string, number>();
-    for (const w of active) {
-      if (typeof w.UserId === 'string')
-        load.set(w.UserId, (load.get(w.UserId) ?? 0) + num(w.CapacityWeight, 1));
+    const skills = this.agentSkills(skillsNow);
+    // SkillRequirements by their PSR (the table grows with every handoff: no scan per PSR).
+    const requirements = new Map<unknown, Readonly<SObjectRecord>[]>();
+    for (const r of this.records('SkillRequirement')) {
+      const list = requirements.get(r.RelatedRecordId);
+      if (list) list.push(r);
+      else requirements.set(r.RelatedRecordId, [r]);
     }
-    const skills = this.agentSkills();
-    const requirements = this.org.list('SkillRequirement');
-    const members = this.org.list('GroupMember');
+    const members = this.records('GroupMember');
     let actions = 0;
     for (const psr of waiting) {
       try {
@@ -437,7 +472,7 @@ export class OmniSimulator {
           const users = new Set(members.filter((m) => m.GroupId === queueId).map((m) => m.UserOrGroupId));
           candidates = candidates.filter((a) => users.has(a.userId));
         } else {
-          let reqs = requirements.filter((r) => r.RelatedRecordId === psr.Id);
+          let reqs = requirements.get(psr.Id) ?? [];
           const dropAfter = psr.DropAdditionalSkillsTimeout;
           if (typeof dropAfter === 'number' && now - requestedAt(psr) >= dropAfter * 1000) {
             reqs = reqs.filter((r) => r.IsAdditionalSkill !== true);

@@ -432,6 +432,16 @@ export class Org implements OrgApi {
     return this.unorderedRecords(o.name).map((r) => structuredClone(r));
   }
 
+  /**
+   * The live records of an object as stored, in storage order, without copying: for readers inside
+   * the emulator that only look and do not care about order (the Omni simulator re-reads whole tables
+   * on every routing pass). Safe because a stored record is never changed in place: every write stores
+   * a new object. Callers must not modify what this returns.
+   */
+  peekRecords(sobject: string): readonly Readonly<SObjectRecord>[] {
+    return [...this.store.table(this.objectOrThrow(sobject).name).values()];
+  }
+
   reset(): void {
     if (this.store.depth > 0) throw new Error('reset() inside a transaction');
     this.store.clear();
