@@ -81,10 +81,35 @@ export const conversationStateSchema = z
 export type ConversationState = z.output<typeof conversationStateSchema>;
 export type ConversationStateInput = z.input<typeof conversationStateSchema>;
 
-function sortedTimes(times: (string | undefined)[]): string[] {
-  return times
-    .filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)))
-    .sort((a, b) => Date.parse(a) - Date.parse(b));
+/**
+ * The earliest and the latest of the parseable times. Exactly what sorting them by `Date.parse` and
+ * taking both ends gave (the sort is stable: the first of equal earliest times, the last of equal
+ * latest ones), without the sort and its two parses per comparison.
+ */
+function timeSpan(
+  lists: readonly (readonly { at?: string | undefined }[])[],
+): { first: string; last: string } | undefined {
+  let first: string | undefined;
+  let last: string | undefined;
+  let min = 0;
+  let max = 0;
+  for (const list of lists) {
+    for (const item of list) {
+      const t = item.at;
+      if (typeof t !== 'string') continue;
+      const ms = Date.parse(t);
+      if (Number.isNaN(ms)) continue;
+      if (first === undefined || ms < min) {
+        first = t;
+        min = ms;
+      }
+      if (last === undefined || ms >= max) {
+        last = t;
+        max = ms;
+      }
+    }
+  }
+  return first === undefined || last === undefined ? undefined : { first, last };
 }
 
 /**
@@ -102,10 +127,7 @@ function transfersOf(h: Handoff): number {
 
 /** The conversation state of a validated handoff (defaults applied). */
 export function conversationStateFromHandoff(h: Handoff): ConversationState {
-  const times = sortedTimes([
-    ...h.conversation.transcript.map((t) => t.at),
-    ...h.intent.history.map((i) => i.at),
-  ]);
+  const span = timeSpan([h.conversation.transcript, h.intent.history]);
   const sentiment = h.conversation.sentiment;
   return {
     conversationId: h.source.conversationId,
@@ -141,8 +163,8 @@ export function conversationStateFromHandoff(h: Handoff): ConversationState {
     requestedSkills: [...h.operational.requestedSkills],
     ...(h.operational.priorityHint ? { priorityHint: h.operational.priorityHint } : {}),
     transfers: transfersOf(h),
-    ...(times[0] ? { startedAt: times[0] } : {}),
-    ...(times.length > 0 ? { lastActivityAt: times[times.length - 1] } : {}),
+    ...(span?.first ? { startedAt: span.first } : {}),
+    ...(span ? { lastActivityAt: span.last } : {}),
     botEscalationReason: h.intent.escalation.reason,
   };
 }

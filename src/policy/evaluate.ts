@@ -6,14 +6,29 @@ import type { EscalationReason } from '../contract/handoff';
 import type { EscalationEvaluation, FiredRule } from '../contract/routing';
 import type { ConversationState } from './conversation-state';
 import type { PolicyConfig, PolicyRule } from './policy-config';
-import { amountOf, findPhrase, matchesPattern, normalizeText } from './text';
+import {
+  amountOf,
+  compilePhrases,
+  findCompiledPhrase,
+  matchesPattern,
+  normalizedSetting,
+  normalizeText,
+} from './text';
 
 type RuleOf<T extends PolicyRule['type']> = Extract<PolicyRule, { type: T }>;
+
+/** What one evaluation computes once and every rule may read. */
+interface Evaluation {
+  readonly now: Date;
+  /** The customer's messages, normalised once per evaluation (not per rule, language or phrase). */
+  normalizedMessages(): readonly string[];
+}
+
 /** Why a rule fired, or undefined when it did not. */
 type Check<T extends PolicyRule['type']> = (
   rule: RuleOf<T>,
   state: ConversationState,
-  now: Date,
+  ev: Evaluation,
 ) => string | undefined;
 
 const DEFAULT_REASON: Record<PolicyRule['type'], EscalationReason> = {
@@ -82,20 +97,30 @@ const missingCriticalEntity: Check<'missing_critical_entity'> = (rule, state) =>
   return `critical information still missing after the bot asked for it: ${problems.join(', ')}`;
 };
 
+/** The first message (oldest first) holding a phrase, and the first such phrase in language order. */
 function firstPhraseIn(
-  messages: ConversationState['customerMessages'],
+  state: ConversationState,
+  ev: Evaluation,
   phrases: Record<string, string[]>,
 ): { phrase: string; language: string; text: string } | undefined {
-  for (const m of messages) {
-    for (const [language, list] of Object.entries(phrases)) {
-      const phrase = findPhrase(m.text, list);
-      if (phrase !== undefined) return { phrase, language, text: m.text };
+  const messages = state.customerMessages;
+  if (messages.length === 0) return undefined;
+  const lists = Object.entries(phrases).map(([language, list]) => ({
+    language,
+    compiled: compilePhrases(list),
+  }));
+  const normalized = ev.normalizedMessages();
+  for (let i = 0; i < messages.length; i++) {
+    const haystack = normalized[i] ?? '';
+    for (const { language, compiled } of lists) {
+      const phrase = findCompiledPhrase(haystack, compiled);
+      if (phrase !== undefined) return { phrase, language, text: messages[i]?.text ?? '' };
     }
   }
   return undefined;
 }
 
-const negativeSentiment: Check<'negative_sentiment'> = (rule, state) => {
+const negativeSentiment: Check<'negative_sentiment'> = (rule, state, ev) => {
   const why: string[] = [];
   const score = state.sentiment?.score;
   if (score !== undefined && score <= rule.scoreAtOrBelow) {
@@ -103,16 +128,16 @@ const negativeSentiment: Check<'negative_sentiment'> = (rule, state) => {
   } else if (score === undefined && rule.negativeLabel && state.sentiment?.label === 'negative') {
     why.push('the bot reports negative sentiment');
   }
-  const hit = firstPhraseIn(state.customerMessages, rule.frustrationPhrases);
+  const hit = firstPhraseIn(state, ev, rule.frustrationPhrases);
   if (hit) why.push(`the customer wrote a frustration phrase (${hit.language}: ${quote(hit.phrase)})`);
   return why.length === 0 ? undefined : why.join('; ');
 };
 
-const customerRequestedAgent: Check<'customer_requested_agent'> = (rule, state) => {
+const customerRequestedAgent: Check<'customer_requested_agent'> = (rule, state, ev) => {
   const why: string[] = [];
   const intent = state.intents.find((i) => rule.intentPatterns.some((p) => matchesPattern(i.name, p)));
   if (intent) why.push(`intent ${quote(intent.name)} asks for a person`);
-  const hit = firstPhraseIn(state.customerMessages, rule.phrases);
+  const hit = firstPhraseIn(state, ev, rule.phrases);
   if (hit) why.push(`the customer asked for a person (${hit.language}: ${quote(hit.phrase)})`);
   return why.length === 0 ? undefined : why.join('; ');
 };
@@ -140,7 +165,7 @@ const highValue: Check<'high_value'> = (rule, state) => {
   }
   if (top) why.push(`${top.entity} ${top.amount} is above ${rule.amountAbove}`);
   const segment = state.segment ? normalizeText(state.segment) : undefined;
-  if (segment && rule.vipSegments.some((s) => normalizeText(s) === segment)) {
+  if (segment && rule.vipSegments.some((s) => normalizedSetting(s) === segment)) {
     why.push(`customer segment ${quote(state.segment ?? '')} is a VIP segment`);
   } else if (rule.vipFlag && state.vip) {
     why.push('the customer is flagged VIP');
@@ -159,8 +184,9 @@ function isProgress(intent: ConversationState['intents'][number], seen: Set<stri
   return intent.outcome === 'resolved' || newEntity;
 }
 
-const noProgress: Check<'no_progress'> = (rule, state, now) => {
+const noProgress: Check<'no_progress'> = (rule, state, ev) => {
   if (!state.startedAt) return undefined;
+  const now = ev.now;
   let lastProgress = Date.parse(state.startedAt);
   const seen = new Set<string>();
   for (const intent of state.intents) {
@@ -188,28 +214,28 @@ const repeatedTransfer: Check<'repeated_transfer'> = (rule, state) => {
   return `transfer number ${state.transfers} without resolution (from ${rule.transfers} on, to a senior agent)`;
 };
 
-function check(rule: PolicyRule, state: ConversationState, now: Date): string | undefined {
+function check(rule: PolicyRule, state: ConversationState, ev: Evaluation): string | undefined {
   switch (rule.type) {
     case 'low_confidence':
-      return lowConfidence(rule, state, now);
+      return lowConfidence(rule, state, ev);
     case 'fallback_loop':
-      return fallbackLoop(rule, state, now);
+      return fallbackLoop(rule, state, ev);
     case 'missing_critical_entity':
-      return missingCriticalEntity(rule, state, now);
+      return missingCriticalEntity(rule, state, ev);
     case 'negative_sentiment':
-      return negativeSentiment(rule, state, now);
+      return negativeSentiment(rule, state, ev);
     case 'customer_requested_agent':
-      return customerRequestedAgent(rule, state, now);
+      return customerRequestedAgent(rule, state, ev);
     case 'regulated_intent':
-      return regulatedIntent(rule, state, now);
+      return regulatedIntent(rule, state, ev);
     case 'high_value':
-      return highValue(rule, state, now);
+      return highValue(rule, state, ev);
     case 'no_progress':
-      return noProgress(rule, state, now);
+      return noProgress(rule, state, ev);
     case 'failed_authentication':
-      return failedAuthentication(rule, state, now);
+      return failedAuthentication(rule, state, ev);
     case 'repeated_transfer':
-      return repeatedTransfer(rule, state, now);
+      return repeatedTransfer(rule, state, ev);
   }
 }
 
@@ -220,9 +246,14 @@ export function evaluateEscalation(
   now: Date,
 ): EscalationEvaluation {
   const fired: FiredRule[] = [];
+  let normalized: string[] | undefined;
+  const ev: Evaluation = {
+    now,
+    normalizedMessages: () => (normalized ??= state.customerMessages.map((m) => normalizeText(m.text))),
+  };
   for (const rule of policy.rules) {
     if (!rule.enabled) continue;
-    const reason = check(rule, state, now);
+    const reason = check(rule, state, ev);
     if (reason !== undefined) {
       fired.push({
         rule: rule.name,

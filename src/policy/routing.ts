@@ -8,7 +8,7 @@ import type { EscalationEvaluation, RoutingDecision, SkillRequirementSpec } from
 import type { ConversationState } from './conversation-state';
 import { conversationStateFromHandoff } from './conversation-state';
 import type { RoutingConfig, SkillGrant } from './routing-config';
-import { matchesPattern, normalizeText } from './text';
+import { matchesPattern, normalizedSetting, normalizeText } from './text';
 
 function maxUrgency(a: Urgency, b: Urgency): Urgency {
   return URGENCIES.indexOf(a) >= URGENCIES.indexOf(b) ? a : b;
@@ -25,7 +25,7 @@ function primaryLanguage(tag: string): string {
 function sameSegment(a: string | undefined, list: readonly string[]): boolean {
   if (!a) return false;
   const n = normalizeText(a);
-  return list.some((s) => normalizeText(s) === n);
+  return list.some((s) => normalizedSetting(s) === n);
 }
 
 /** The routing decision for a conversation state (what the evaluate endpoint recommends). */
@@ -90,7 +90,7 @@ export function decideRoutingForState(
   // Skills, most specific first: intent, product, segment, priority rules, bot's requests, language.
   const topical: { grant: SkillGrant; why: string }[] = [];
   for (const rule of routing.intentRules) {
-    const intent = [...state.intents].reverse().find((i) => matchesPattern(i.name, rule.intentPattern));
+    const intent = state.intents.findLast((i) => matchesPattern(i.name, rule.intentPattern));
     if (intent)
       for (const g of rule.skills)
         topical.push({ grant: g, why: `intent rule "${rule.name}" (${intent.name})` });

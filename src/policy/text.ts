@@ -18,38 +18,94 @@ function escapeRegExp(s: string): string {
 /**
  * Expressions built from configured phrases and patterns (a bounded set), compiled once instead of per
  * message and rule. Neither flag set uses `g` or `y`, so a shared RegExp keeps no state between calls.
+ * Phrases and patterns have a map each, keyed by the configured string itself: a lookup builds no key
+ * string, and the configured strings are the same objects on every call, so their hashes are cached.
  */
-const compiled = new Map<string, RegExp | null>();
 const COMPILED_MAX = 2000;
 
-function once<T extends RegExp | null>(key: string, build: () => T): T {
-  let re = compiled.get(key) as T | undefined;
-  if (re === undefined) {
-    if (compiled.size >= COMPILED_MAX) compiled.clear();
-    re = build();
-    compiled.set(key, re);
-  }
-  return re;
+/** A configured phrase, normalised, with its whole-word expression. */
+export interface CompiledPhrase {
+  readonly phrase: string;
+  /** The normalised phrase: the expression can only match where this occurs as a substring. */
+  readonly needle: string;
+  readonly expression: RegExp;
 }
 
-/** The whole-word expression for a phrase, or null when the phrase normalises to nothing. */
-function phraseExpression(phrase: string): RegExp | null {
-  return once(`phrase\u0000${phrase}`, () => {
+const phraseCache = new Map<string, CompiledPhrase | null>();
+const patternCache = new Map<string, RegExp>();
+
+/** The compiled phrase, or null when the phrase normalises to nothing (it never matches). */
+function compiledPhrase(phrase: string): CompiledPhrase | null {
+  let c = phraseCache.get(phrase);
+  if (c === undefined) {
     const needle = normalizeText(phrase);
-    if (needle.length === 0) return null;
-    return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u');
-  });
+    c =
+      needle.length === 0
+        ? null
+        : {
+            phrase,
+            needle,
+            expression: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u'),
+          };
+    if (phraseCache.size >= COMPILED_MAX) phraseCache.clear();
+    phraseCache.set(phrase, c);
+  }
+  return c;
+}
+
+/** The phrases of a list that can match, compiled, in list order (compile a list once per evaluation). */
+export function compilePhrases(list: readonly string[]): CompiledPhrase[] {
+  const out: CompiledPhrase[] = [];
+  for (const phrase of list) {
+    const c = compiledPhrase(phrase);
+    if (c !== null) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The first phrase (in list order) found as whole words in `haystack`, which must already be
+ * normalised (`normalizeText`), so a message is normalised once however many phrases it is checked
+ * against. A phrase whose normalised text is not even a substring cannot match, so the expression is
+ * only run where it can.
+ */
+export function findCompiledPhrase(haystack: string, list: readonly CompiledPhrase[]): string | undefined {
+  for (const c of list) {
+    if (haystack.includes(c.needle) && c.expression.test(haystack)) return c.phrase;
+  }
+  return undefined;
 }
 
 /** The first phrase found in `text` as whole words, or undefined. */
 export function findPhrase(text: string, phrases: readonly string[]): string | undefined {
-  const haystack = normalizeText(text);
-  return phrases.find((phrase) => phraseExpression(phrase)?.test(haystack) === true);
+  return findCompiledPhrase(normalizeText(text), compilePhrases(phrases));
+}
+
+const settingCache = new Map<string, string>();
+
+/**
+ * `normalizeText` of a configured value (a segment name, …), computed once per value rather than on
+ * every evaluation. Only for configuration: a bounded set of strings, held by the configuration.
+ */
+export function normalizedSetting(s: string): string {
+  let n = settingCache.get(s);
+  if (n === undefined) {
+    n = normalizeText(s);
+    if (settingCache.size >= COMPILED_MAX) settingCache.clear();
+    settingCache.set(s, n);
+  }
+  return n;
 }
 
 /** Whether a configured pattern (a case-insensitive regular expression) matches. */
 export function matchesPattern(value: string, pattern: string): boolean {
-  return once(`pattern\u0000${pattern}`, () => new RegExp(pattern, 'i')).test(value);
+  let re = patternCache.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(pattern, 'i');
+    if (patternCache.size >= COMPILED_MAX) patternCache.clear();
+    patternCache.set(pattern, re);
+  }
+  return re.test(value);
 }
 
 /** Whether a string compiles as a regular expression (used by the config schemas). */

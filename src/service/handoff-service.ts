@@ -12,7 +12,7 @@ import type { Logger } from '../log';
 import {
   buildSummary,
   conversationStateFromHandoff,
-  decideRouting,
+  decideRoutingForState,
   evaluateEscalation,
   type PolicyConfig,
   type RoutingConfig,
@@ -151,8 +151,10 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
 
   /** decide → redact: everything delivery needs, with no unredacted customer data. */
   function prepare(h: Handoff, at: Date, caller: Caller | undefined): PreparedHandoff {
-    const evaluation = scrubEvaluation(evaluateEscalation(conversationStateFromHandoff(h), deps.policy, at));
-    const decision = scrubDecision(decideRouting(h, evaluation, deps.routing));
+    // One conversation state for both: the escalation policy and the routing rules read it, never change it.
+    const state = conversationStateFromHandoff(h);
+    const evaluation = scrubEvaluation(evaluateEscalation(state, deps.policy, at));
+    const decision = scrubDecision(decideRoutingForState(state, evaluation, deps.routing));
     const withSummary: Handoff = h.conversation.summary
       ? h
       : { ...h, conversation: { ...h.conversation, summary: buildSummary(h) } };

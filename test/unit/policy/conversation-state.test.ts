@@ -31,6 +31,33 @@ describe('conversationStateFromHandoff', () => {
     });
   });
 
+  it('takes the earliest and latest times of the transcript and intents, in any order and notation', () => {
+    const h2 = handoffRequestSchema.parse(
+      handoff({
+        conversation: {
+          transcript: [
+            { at: '2026-11-21T10:00:05Z', from: 'customer', text: 'third' },
+            { at: '2026-11-21T09:59:00Z', from: 'bot', text: 'second' },
+            { at: '2026-11-21T09:58:00+00:00', from: 'customer', text: 'first' },
+          ],
+        },
+        intent: {
+          history: [
+            { name: 'greeting', outcome: 'resolved', at: '2026-11-21T09:58:00Z' },
+            { name: 'agent.request', outcome: 'escalated', at: '2026-11-21T11:00:05+01:00' },
+            { name: 'fallback', outcome: 'fallback' },
+          ],
+        },
+      }),
+    );
+    // Equal instants: the first one written is the start, the last one written the latest activity
+    // (what a stable sort by time gave).
+    expect(conversationStateFromHandoff(h2)).toMatchObject({
+      startedAt: '2026-11-21T09:58:00+00:00',
+      lastActivityAt: '2026-11-21T11:00:05+01:00',
+    });
+  });
+
   it('counts a bot-reported transfer_count and a repeated_transfer reason as transfers', () => {
     const counted = handoffRequestSchema.parse(
       handoff({ operational: { collectedFields: { transfer_count: 3 } } }),

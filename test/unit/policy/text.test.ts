@@ -1,4 +1,11 @@
-import { findPhrase, matchesPattern } from '../../../src/policy/text';
+import {
+  compilePhrases,
+  findCompiledPhrase,
+  findPhrase,
+  matchesPattern,
+  normalizedSetting,
+  normalizeText,
+} from '../../../src/policy/text';
 
 describe('policy text matching', () => {
   it('finds a phrase as whole words, accent- and case-insensitively, skipping empty phrases', () => {
@@ -29,5 +36,32 @@ describe('policy text matching', () => {
   it('throws for a pattern that does not compile, every time (config validation refuses it first)', () => {
     expect(() => matchesPattern('x', '(')).toThrow(SyntaxError);
     expect(() => matchesPattern('x', '(')).toThrow(SyntaxError);
+  });
+
+  it('matches a message normalised once as findPhrase matches the raw text', () => {
+    const phrases = ['   ', 'parler à un conseiller', 'ça ne sert à rien', 'agent', "j'en ai marre"];
+    const compiled = compilePhrases(phrases);
+    expect(compiled.map((c) => c.phrase)).toEqual(phrases.slice(1)); // the empty phrase never matches
+    for (const text of [
+      'Je veux PARLER a un Conseiller',
+      'Ça  ne\tsert À RIEN',
+      'J’en ai marre',
+      'the agents are busy',
+      'reagent',
+      'an agent, please',
+      '',
+    ]) {
+      expect(findCompiledPhrase(normalizeText(text), compiled)).toBe(findPhrase(text, phrases));
+    }
+    expect(findCompiledPhrase(normalizeText('J’en ai marre'), compiled)).toBe("j'en ai marre");
+    // The needle occurs, but not as whole words: the expression still decides.
+    expect(findCompiledPhrase('reagents', compiled)).toBeUndefined();
+  });
+
+  it('normalises a configured value once, the same as normalizeText', () => {
+    for (const s of ['Wéalth ', 'PRIVATE', '  v  i  p ']) {
+      expect(normalizedSetting(s)).toBe(normalizeText(s));
+      expect(normalizedSetting(s)).toBe(normalizeText(s));
+    }
   });
 });
