@@ -33,6 +33,10 @@ export const COLLECTIONS_MAX_RECORDS = 200;
 
 const REFERENCE_ID = /^[A-Za-z0-9][A-Za-z0-9_]*$/;
 const REFERENCE = /@\{([A-Za-z0-9][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])+)\}/g;
+/** A string that is one reference and nothing else (its value keeps its JSON type). */
+const WHOLE_REFERENCE = new RegExp(`^${REFERENCE.source}$`);
+/** Every reference starts with this: a string without it has none (most body values). */
+const REFERENCE_START = '@{';
 const FORBIDDEN_SUB_HEADERS = new Set(['accept', 'authorization', 'content-type']);
 
 interface SubRequest {
@@ -72,6 +76,7 @@ function limitExceeded(message: string): SalesforceApiError {
 /** Reference ids named in a value (url string or body), in order of appearance. */
 function referencedIds(value: unknown, out: Set<string> = new Set()): Set<string> {
   if (typeof value === 'string') {
+    if (!value.includes(REFERENCE_START)) return out;
     for (const m of value.matchAll(REFERENCE)) if (m[1]) out.add(m[1]);
   } else if (Array.isArray(value)) {
     for (const v of value) referencedIds(v, out);
@@ -114,7 +119,8 @@ class UnresolvedReference extends Error {
 }
 
 function resolveString(s: string, results: Map<string, SubResult>, inUrl: boolean): unknown {
-  const whole = new RegExp(`^${REFERENCE.source}$`).exec(s);
+  if (!s.includes(REFERENCE_START)) return s;
+  const whole = WHOLE_REFERENCE.exec(s);
   const valueOf = (ref: string, path: string): unknown => {
     const r = results.get(ref);
     if (!r || !isSuccess(r.httpStatusCode)) throw new UnresolvedReference(ref, path);

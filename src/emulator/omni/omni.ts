@@ -131,7 +131,8 @@ export class OmniSimulator {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unsubscribe = this.org.onChange((c) => this.onChange(c));
+    // Only routing objects matter: the org need not copy other changes for the simulator.
+    this.unsubscribe = this.org.onChange((c) => this.onChange(c), { sobjects: ROUTING_OBJECTS });
     if (this.options.tickIntervalMs > 0) {
       this.interval = setInterval(() => this.safeTick(), this.options.tickIntervalMs);
       this.interval.unref();
@@ -413,15 +414,6 @@ export class OmniSimulator {
     const taken = new Set(active.map((w) => w.PendingServiceRoutingId));
     const waiting = psrs.filter((p) => !taken.has(p.Id));
     if (waiting.length === 0) return 0;
-    // When each PSR was requested, read once per pass (not inside the sort's comparisons).
-    const requested = new Map<string, number>();
-    for (const p of waiting) {
-      requested.set(
-        p.Id,
-        time(p.CustomRequestedDateTime) ?? time(p.CreatedDate) ?? this.readyAt.get(p.Id) ?? now,
-      );
-    }
-    const requestedAt = (p: Readonly<SObjectRecord>): number => requested.get(p.Id) ?? now;
     const load = new Map<string, number>();
     for (const w of active) {
       if (typeof w.UserId === 'string')
@@ -435,6 +427,15 @@ export class OmniSimulator {
       if (a.online) roomiest = Math.max(roomiest, a.capacity - (load.get(a.userId) ?? 0));
     }
     if (!waiting.some((p) => num(p.CapacityWeight, 1) <= roomiest)) return 0;
+    // When each PSR was requested, read once per pass (not inside the sort's comparisons).
+    const requested = new Map<string, number>();
+    for (const p of waiting) {
+      requested.set(
+        p.Id,
+        time(p.CustomRequestedDateTime) ?? time(p.CreatedDate) ?? this.readyAt.get(p.Id) ?? now,
+      );
+    }
+    const requestedAt = (p: Readonly<SObjectRecord>): number => requested.get(p.Id) ?? now;
     waiting.sort((a, b) => {
       const pa = num(a.RoutingPriority, Number.MAX_SAFE_INTEGER);
       const pb = num(b.RoutingPriority, Number.MAX_SAFE_INTEGER);

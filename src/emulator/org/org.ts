@@ -53,6 +53,7 @@ import { IdGenerator, keyPrefixOf, normalizeId } from './ids';
 import { runQuery } from './soql';
 import { Store } from './store';
 import type {
+  ChangeFilter,
   DmlOptions,
   OrgApi,
   QueryResult,
@@ -149,7 +150,8 @@ export class Org implements OrgApi {
   private readonly store: Store;
   private readonly ids: IdGenerator;
   private readonly now: () => Date;
-  private readonly listeners = new Set<(c: RecordChange) => void>();
+  /** Change listeners → the objects they hear about (undefined: all). */
+  private readonly listeners = new Map<(c: RecordChange) => void, ReadonlySet<string> | undefined>();
   private readonly hashes = new Map<string, number>();
   private readonly pending: RecordChange[] = [];
   private emitting = false;
@@ -231,11 +233,14 @@ export class Org implements OrgApi {
       this.emitting = true;
       try {
         for (let c = this.pending.shift(); c; c = this.pending.shift()) {
-          for (const l of [...this.listeners]) {
+          // A change holds the stored record objects themselves (never changed in place: every write
+          // stores a new object); each listener gets its own deep copy, so none can touch the org.
+          for (const [l, sobjects] of [...this.listeners]) {
+            if (sobjects && !sobjects.has(c.sobject)) continue;
             try {
               l(structuredClone(c));
             } catch (error) {
-              if (this.onListenerError) this.onListenerError(error, c);
+              if (this.onListenerError) this.onListenerError(error, structuredClone(c));
               else failure ??= { error };
             }
           }
@@ -248,8 +253,8 @@ export class Org implements OrgApi {
     return result;
   }
 
-  onChange(listener: (change: RecordChange) => void): () => void {
-    this.listeners.add(listener);
+  onChange(listener: (change: RecordChange) => void, options?: ChangeFilter): () => void {
+    this.listeners.set(listener, options?.sobjects);
     return () => {
       this.listeners.delete(listener);
     };
@@ -405,7 +410,7 @@ export class Org implements OrgApi {
         sobject: o.name,
         id: rid,
         before: null,
-        after: structuredClone(rec),
+        after: rec,
       });
     });
   }
@@ -520,8 +525,13 @@ export class Org implements OrgApi {
   private timestamp(): string {
     const t = Math.floor(this.now().getTime() / 1000) * 1000;
     this.lastTime = Math.max(this.lastTime, t);
-    return formatDateTime(new Date(t));
+    // Every write of the same second stamps the same text: format it once per second.
+    if (this.stamp?.at !== t) this.stamp = { at: t, text: formatDateTime(new Date(t)) };
+    return this.stamp.text;
   }
+
+  /** The latest formatted timestamp (see timestamp()). */
+  private stamp: { at: number; text: string } | undefined;
 
   private getAny(id: string): { sobject: string; record: SObjectRecord } | undefined {
     const o = this.schema.objectByPrefix(keyPrefixOf(id));
@@ -738,7 +748,7 @@ export class Org implements OrgApi {
     this.derive(o, rec, null);
     this.checkUnique(o, rec, null);
     this.store.put(o.name, rec);
-    this.store.change({ kind: 'created', sobject: o.name, id, before: null, after: structuredClone(rec) });
+    this.store.change({ kind: 'created', sobject: o.name, id, before: null, after: rec });
 
     if (isPerson) this.createPersonContact(rec);
     else if (o.name === 'Contact') this.syncPersonAccountFromContact(rec);
@@ -805,8 +815,8 @@ export class Org implements OrgApi {
       kind: 'updated',
       sobject: o.name,
       id,
-      before: structuredClone(before),
-      after: structuredClone(rec),
+      before,
+      after: rec,
     });
 
     if (o.name === 'Account' && rec.IsPersonAccount === true) this.syncPersonContactFromAccount(rec, values);
@@ -1161,8 +1171,8 @@ export class Org implements OrgApi {
       kind: 'updated',
       sobject: 'Account',
       id: next.Id,
-      before: structuredClone(acc),
-      after: structuredClone(next),
+      before: acc,
+      after: next,
     });
   }
 
@@ -1181,8 +1191,8 @@ export class Org implements OrgApi {
       kind: 'updated',
       sobject: contactObj.name,
       id,
-      before: structuredClone(before),
-      after: structuredClone(rec),
+      before,
+      after: rec,
     });
   }
 
@@ -1211,7 +1221,7 @@ export class Org implements OrgApi {
       }
     }
     this.store.remove(o.name, id);
-    this.store.change({ kind: 'deleted', sobject: o.name, id, before: structuredClone(rec), after: null });
+    this.store.change({ kind: 'deleted', sobject: o.name, id, before: rec, after: null });
     for (const { child, field } of this.schema.childReferences(o.name)) {
       const kids = [...this.store.table(child.name).values()].filter((r) => r[field.name] === id);
       for (const k of kids) {
@@ -1226,8 +1236,8 @@ export class Org implements OrgApi {
             kind: 'updated',
             sobject: child.name,
             id: k.Id,
-            before: structuredClone(k),
-            after: structuredClone(after),
+            before: k,
+            after,
           });
         }
       }

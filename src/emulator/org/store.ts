@@ -143,7 +143,11 @@ export class Store {
     return prev + 1;
   }
 
-  /** Registers a change to emit when the outermost frame commits. */
+  /**
+   * Registers a change to emit when the outermost frame commits. Its `before`/`after` are stored
+   * record objects, not copies: a stored record is never changed in place (every write stores a new
+   * object), and the org hands listeners deep copies.
+   */
   change(c: RecordChange): void {
     const top = this.frames[this.frames.length - 1];
     if (!top) throw new Error('change outside a transaction');
@@ -154,7 +158,7 @@ export class Store {
   amendLastChange(sobject: string, id: string, after: SObjectRecord): void {
     const top = this.frames[this.frames.length - 1];
     const c = top?.changes.findLast((x) => x.sobject === sobject && x.id === id);
-    if (c) c.after = structuredClone(after);
+    if (c) c.after = after;
   }
 
   get depth(): number {

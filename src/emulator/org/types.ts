@@ -150,6 +150,11 @@ export interface QueryResult {
  * The org: every sObject operation the REST layer needs. All methods are synchronous (state is in
  * memory). Every write validates as Salesforce does and throws `SalesforceApiError` on failure.
  */
+/** Which changes a listener hears. */
+export interface ChangeFilter {
+  sobjects?: ReadonlySet<string>;
+}
+
 export interface OrgApi {
   describeGlobal(): {
     encoding: string;
@@ -186,8 +191,11 @@ export interface OrgApi {
    */
   transaction<T>(fn: () => T): T;
 
-  /** Subscribes to committed record changes; returns an unsubscribe function. */
-  onChange(listener: (change: RecordChange) => void): () => void;
+  /**
+   * Subscribes to committed record changes; returns an unsubscribe function. With `sobjects` (canonical
+   * names) the listener hears only changes of those objects.
+   */
+  onChange(listener: (change: RecordChange) => void, options?: ChangeFilter): () => void;
 
   /** Every record of an object (for the admin API and tests). */
   list(sobject: string): SObjectRecord[];

@@ -77,6 +77,8 @@ export class Schema {
   private readonly byName = new Map<string, ObjectDef>();
   private readonly byPrefix = new Map<string, ObjectDef>();
   private readonly fieldIndex = new Map<string, Map<string, FieldDef>>();
+  /** Canonical object name → canonical field name → field: the exact spelling the org itself uses. */
+  private readonly exactFields = new Map<string, Map<string, FieldDef>>();
   private readonly childCache = new Map<string, { child: ObjectDef; field: FieldDef }[]>();
 
   constructor(objects: ObjectDef[]) {
@@ -91,12 +93,15 @@ export class Schema {
       this.byName.set(key, o);
       this.byPrefix.set(o.keyPrefix, o);
       const fields = new Map<string, FieldDef>();
+      const exact = new Map<string, FieldDef>();
       for (const f of o.fields) {
         const fk = f.name.toLowerCase();
         if (fields.has(fk)) throw new Error(`duplicate field ${o.name}.${f.name}`);
         fields.set(fk, f);
+        exact.set(f.name, f);
       }
       this.fieldIndex.set(key, fields);
+      this.exactFields.set(o.name, exact);
     }
   }
 
@@ -115,6 +120,9 @@ export class Schema {
 
   /** Case-insensitive on both names. */
   field(objectName: string, fieldName: string): FieldDef | undefined {
+    // Most lookups come from the org with canonical names: those skip lower-casing.
+    const exact = this.exactFields.get(objectName)?.get(fieldName);
+    if (exact) return exact;
     return this.fieldIndex.get(objectName.toLowerCase())?.get(fieldName.toLowerCase());
   }
 
