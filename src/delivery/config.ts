@@ -36,28 +36,37 @@ export const deliveryConfigSchema = z
     workerId: z.string().min(1).max(120).optional(),
     /** How long submit() waits for delivery before answering 202 with a status URL. */
     latencyBudgetMs: ms(2500),
-    /** At most this many handoffs in one deliver() call (one composite request). */
+    /** At most this many handoffs in one deliver() call (one composite request; Salesforce: 75 graphs). */
     maxBatchSize: z.number().int().min(1).max(75).default(75),
-    /** Gathering window: after a new handoff arrives, wait this long for others to join its batch. */
-    gatherWindowMs: z.number().int().min(0).max(50).default(3),
     /**
-     * Nagle-style coalescing. With nothing in flight a batch leaves at once (after gatherWindowMs). While
-     * batches are in flight, a partial batch (fewer than maxBatchSize waiting) is held until it fills,
-     * until the partial batch already in flight answers (at most maxHoldBehindCallMs) or a slot frees
-     * up, or at most this long while only full batches are in flight. At most one partial batch is in
-     * flight at a time (unless maxHoldBehindCallMs passes). 0 turns holding off: every free slot takes
-     * whatever is due.
+     * After a handoff arrives, the worker looks at what to send this much later (0: on the next turn
+     * of the event loop, which already gathers everything accepted in the same store commit).
+     */
+    gatherWindowMs: z.number().int().min(0).max(50).default(0),
+    /**
+     * Coalescing by arrival rate: queued handoffs are held for a fuller call only when, at the rate of
+     * the last maxHoldMs, the call would fill within about that long again; the oldest waits at most
+     * this long. A lone handoff or a steady stream too slow to fill a call that fast is never held.
+     * 0 turns holding off.
      */
     maxHoldMs: z.number().int().min(0).max(1_000).default(30),
-    /**
-     * The longest a partial batch is held waiting for the partial batch in flight to answer (a slow or
-     * hung call must not stall new handoffs for its whole timeout).
-     */
-    maxHoldBehindCallMs: z.number().int().min(0).max(60_000).default(1_000),
     /** How often the worker looks for due retries and expired leases when nothing else wakes it. */
     pollIntervalMs: z.number().int().min(10).default(500),
-    /** Batches in flight at once per instance. */
-    concurrency: z.number().int().min(1).max(32).default(4),
+    /**
+     * Composite calls in flight at once per instance. Salesforce limits an org to 25 concurrent
+     * requests that run 20 s or longer (shared by every integration); calls that answer in a few
+     * hundred ms do not count, and slowConcurrency takes over when calls get slow.
+     */
+    concurrency: z.number().int().min(1).max(64).default(24),
+    /** A call in flight longer than this means the org is slow… */
+    slowCallMs: z.number().int().min(100).default(5_000),
+    /** …and then new calls start only while fewer than this many are in flight. */
+    slowConcurrency: z.number().int().min(1).max(25).default(4),
+    /**
+     * Handoffs this instance accepts already claimed and keeps in memory until a call has room for
+     * them; beyond this many, new handoffs are stored unclaimed and taken from the store later.
+     */
+    maxQueued: z.number().int().min(0).max(10_000).default(300),
     /** A claim is held this long; renewed while the batch is in flight; reclaimed when it lapses. */
     leaseMs: z.number().int().min(500).default(60_000),
     retry: z

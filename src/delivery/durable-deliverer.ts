@@ -31,12 +31,15 @@ import type { DeliveryMetrics } from './metrics';
 import { openHandoffStore } from './store';
 import type { HandoffStore, StoredHandoff } from './store/types';
 import { DeliveryWorker } from './worker';
-import type { DeliverFn, FindDeliveredFn } from './worker';
+import type { CostFn, DeliverFn, FindDeliveredFn } from './worker';
 
 export interface DurableDelivererOptions {
   config: DeliveryConfig;
   deliver: DeliverFn;
   findDelivered: FindDeliveredFn;
+  /** What a handoff costs of a call (graph nodes) and the most a call holds; see DeliveryWorker. */
+  cost?: CostFn;
+  maxCallCost?: number;
   /** SOQL for the AgentWork poller; without it no agent_assigned status is learned. */
   query?: QueryFn;
   logger?: DeliveryLogger;
@@ -113,6 +116,8 @@ export class DurableDeliverer implements Deliverer {
       config: options.config,
       deliver: options.deliver,
       findDelivered: options.findDelivered,
+      cost: options.cost,
+      maxCallCost: options.maxCallCost,
       logger: this.log,
       metrics: this.metrics,
       now: this.now,
@@ -143,7 +148,8 @@ export class DurableDeliverer implements Deliverer {
     if (this.closed) throw unavailable('the service is shutting down', undefined);
     let accepted;
     try {
-      accepted = await this.store.accept(prepared, this.now());
+      // Claimed by this instance's worker in the same commit when it has room: no second round trip.
+      accepted = await this.store.accept(prepared, this.now(), this.worker.offerClaim());
     } catch (err) {
       this.log.error('handoff store unavailable', { error: errorMessage(err) });
       throw unavailable('the handoff could not be stored; nothing was sent, retry later', err);
@@ -157,7 +163,7 @@ export class DurableDeliverer implements Deliverer {
       return { state: 'conflict', record: toHandoffRecord(accepted.record) };
     }
     this.metrics.accepted.inc();
-    const settled = await this.deliverWithin(prepared.handoffId, this.options.config.latencyBudgetMs);
+    const settled = await this.deliverWithin(accepted.record, this.options.config.latencyBudgetMs);
     const record = settled ?? accepted.record;
     return {
       state: record.state === 'routed' || record.state === 'agent_assigned' ? 'delivered' : 'pending',
@@ -166,14 +172,15 @@ export class DurableDeliverer implements Deliverer {
   }
 
   /**
-   * Kicks the worker and waits up to budgetMs for this handoff to be routed or dead-lettered (or to
+   * Hands the accepted handoff to the worker and waits up to budgetMs for this handoff to be routed or dead-lettered (or to
    * fail with its next attempt beyond the budget). When this instance's worker settled it, the record
    * it reported is the answer (no read back); when the budget ran out, the store is read (another
    * instance may have delivered it); with no wait (budget 0, circuit open, worker stopped), null: the
    * accepted record stands. Never throws for a store read failure: the handoff is stored, so it is
    * pending.
    */
-  private async deliverWithin(id: string, budgetMs: number): Promise<StoredHandoff | null> {
+  private async deliverWithin(accepted: StoredHandoff, budgetMs: number): Promise<StoredHandoff | null> {
+    const id = accepted.handoffId;
     // While the circuit is open nothing is sent: answer 202 at once instead of waiting out the budget.
     if (budgetMs > 0 && this.worker.isRunning && this.worker.breaker.state !== 'open') {
       const deadline = this.now() + budgetMs;
@@ -192,12 +199,12 @@ export class DurableDeliverer implements Deliverer {
         timer.unref();
         set.add(listener);
         this.waiters.set(id, set);
-        this.worker.kick();
+        this.worker.enqueue(accepted);
       });
       if (reported) return reported;
     } else {
       // Nothing was waited for: the record accept returned is what the store holds.
-      this.worker.kick();
+      this.worker.enqueue(accepted);
       return null;
     }
     try {
@@ -216,7 +223,7 @@ export class DurableDeliverer implements Deliverer {
   async status(handoffId: string): Promise<HandoffRecord | null> {
     let r: StoredHandoff | null;
     try {
-      r = await this.store.get(handoffId);
+      r = this.worker.reported(handoffId) ?? (await this.store.get(handoffId));
     } catch (err) {
       throw unavailable('the handoff store is unavailable, retry later', err);
     }

@@ -2,8 +2,9 @@
  * Durable delivery wired to the real Salesforce module: deliverHandoffs for batches, findDelivered
  * for the unknown-outcome lookup, client.query for the AgentWork poller.
  */
+import { GRAPH_LIMITS } from '../plan/graph';
 import type { SalesforceMapping } from '../plan/mapping';
-import { deliverHandoffs, findDelivered } from '../salesforce';
+import { deliverHandoffs, findDelivered, graphNodeCount } from '../salesforce';
 import type { SalesforceClient } from '../salesforce';
 import type { QueryFn } from './agent-poller';
 import type { DeliveryConfig } from './config';
@@ -11,12 +12,15 @@ import { createDurableDeliverer } from './durable-deliverer';
 import type { DurableDeliverer, DurableDelivererOptions } from './durable-deliverer';
 import type { DeliveryLogger } from './logger';
 import type { DeliveryMetrics } from './metrics';
-import type { DeliverFn, FindDeliveredFn } from './worker';
+import type { CostFn, DeliverFn, FindDeliveredFn } from './worker';
 
 export interface SalesforceDeliveryFunctions {
   deliver: DeliverFn;
   findDelivered: FindDeliveredFn;
   query: QueryFn;
+  /** A handoff's graph nodes, so the worker fills a call up to the payload's node limit. */
+  cost: CostFn;
+  maxCallCost: number;
 }
 
 export function salesforceDeliveryFunctions(
@@ -47,12 +51,14 @@ export function salesforceDeliveryFunctions(
       }));
     },
     query: (soql) => client.query<Record<string, unknown>>(soql),
+    cost: (p) => graphNodeCount(p, mapping, client.apiVersion),
+    maxCallCost: GRAPH_LIMITS.nodesPerPayload,
   };
 }
 
 export interface CreateDelivererOptions extends Omit<
   DurableDelivererOptions,
-  'deliver' | 'findDelivered' | 'query' | 'config'
+  'deliver' | 'findDelivered' | 'query' | 'config' | 'cost' | 'maxCallCost'
 > {
   config: DeliveryConfig;
   salesforce: SalesforceClient;

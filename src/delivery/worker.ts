@@ -1,7 +1,7 @@
 /**
- * The delivery worker: claims due handoffs from the store in batches (coalescing what is waiting,
- * up to maxBatchSize), hands each batch to the injected `deliver` function (src/salesforce's
- * deliverHandoffs: one composite graph call per batch), and records the outcome of each handoff:
+ * The delivery worker: takes due handoffs in batches, hands each batch to the injected `deliver`
+ * function (src/salesforce's deliverHandoffs: one composite graph call per batch), and records the
+ * outcome of each handoff:
  *
  * - delivered        → routed (the Case, handoff record, PSR exist)
  * - permanent        → dead_lettered with the scrubbed reason (validation: retrying cannot help)
@@ -11,17 +11,33 @@
  *                      calls `findDelivered` (one query) and only re-sends what is not there
  * - too many attempts or too old → dead_lettered
  *
- * A lapsed lease (an instance died mid-delivery) is reclaimed with verifyFirst too, and while a
- * batch is in flight its lease is renewed, so a slow but live instance never loses its claim.
- * A circuit breaker stops claiming while Salesforce keeps failing.
+ * Where batches come from. What this instance accepts is claimed in the same commit that stores it
+ * (accept-and-claim, `offerClaim` + `enqueue`) and waits in memory for a call, so the way from
+ * accept to Salesforce has no store round trip; at most `maxQueued` wait like that, the rest are
+ * stored unclaimed. Everything else (retries, what overflowed, what a dead instance left behind) is
+ * claimed from the store, on a kick, when a slot frees with nothing queued, and every
+ * `pollIntervalMs`. A lapsed lease is reclaimed with verifyFirst; while this worker holds records
+ * (queued or in flight) their leases are renewed, so a slow but live instance never loses a claim.
+ * A circuit breaker stops sending while Salesforce keeps failing.
  *
- * Coalescing is Nagle-style (`maxHoldMs`): with nothing in flight, what is due leaves at once (after
- * the short gathering window), so a lone handoff costs one call and no wait. While batches are in
- * flight, a partial batch (fewer than maxBatchSize announced by kick()) is held until it fills, until
- * a slot frees up (a batch answered: what waits then is the fullest there will be), or for at most
- * maxHoldMs while only full batches are in flight; at most one partial batch is in flight at a time
- * (a held batch waits for the one in flight at most maxHoldBehindCallMs).
- * So a burst that arrives slowly still goes out in few, full calls instead of one per free slot.
+ * Coalescing follows the arrival rate. A call leaves as soon as a slot is free with whatever is
+ * queued (up to what fits one call: `maxBatchSize` handoffs and, with `cost`, `maxCallCost`
+ * graph nodes), unless holding is worth it: when as many handoffs arrived in the last `maxHoldMs` as
+ * the call still has room for, the call would fill within about `maxHoldMs` at that rate, so the
+ * queued handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff or a
+ * steady stream that cannot fill a call that fast (200/s fills a 31-graph call in 150 ms) never
+ * waits; a burst goes out in full calls. With every slot busy, what arrives queues and leaves in the
+ * fullest calls there are when slots free.
+ *
+ * Slots: `concurrency` calls in flight at once; while any call has been running longer than
+ * `slowCallMs` (the org is slow), new calls start only while fewer than `slowConcurrency` are in
+ * flight, so a stalled org does not collect this service's calls against its limit of 25
+ * concurrent long-running (≥ 20 s) requests.
+ *
+ * The bot's answer does not wait for the store: a delivered handoff is reported (and its waiter
+ * answered) as soon as Salesforce confirms it; the store records `routed` right after, for the whole
+ * batch in one commit. If the process dies in between, the lease lapses and the next attempt finds the
+ * handoff in Salesforce (verifyFirst) instead of writing it again.
  */
 import { randomUUID } from 'node:crypto';
 import type { DeliveryOutcome, PreparedHandoff } from '../contract/prepared';
@@ -34,18 +50,23 @@ import type { DeliveryLogger } from './logger';
 import { errorMessage, silentLogger } from './logger';
 import type { DeliveryMetrics } from './metrics';
 import { scrubError } from './scrub';
-import type { DeliveredOutcome, HandoffStore, StoredHandoff } from './store/types';
+import type { AcceptClaim, DeliveredOutcome, HandoffStore, StoredHandoff } from './store/types';
 
 /** Sends a batch to Salesforce; one outcome per handoff (src/salesforce deliverHandoffs). */
 export type DeliverFn = (batch: PreparedHandoff[]) => Promise<DeliveryOutcome[]>;
 /** Looks up which of these handoffs Salesforce already has (one SOQL query); absent ids are not there. */
 export type FindDeliveredFn = (handoffIds: string[]) => Promise<DeliveredOutcome[]>;
+/** What one handoff costs of a call's `maxCallCost` (src/salesforce: the nodes of its graph). */
+export type CostFn = (prepared: PreparedHandoff) => number;
 
 export interface DeliveryWorkerOptions {
   store: HandoffStore;
   config: DeliveryConfig;
   deliver: DeliverFn;
   findDelivered: FindDeliveredFn;
+  /** With maxCallCost: a batch is cut where the next handoff would take it over maxCallCost. */
+  cost?: CostFn;
+  maxCallCost?: number;
   logger?: DeliveryLogger;
   metrics?: DeliveryMetrics;
   /** Epoch ms; injected in tests. */
@@ -59,10 +80,18 @@ export type StateListener = (record: StoredHandoff) => void;
 
 interface InFlight {
   ids: string[];
-  /** Fewer than maxBatchSize: while it is in flight, other partial batches wait (Nagle). */
-  partial: boolean;
+  startedAt: number;
   done: Promise<void>;
 }
+
+interface Queued {
+  record: StoredHandoff;
+  cost: number;
+  queuedAt: number;
+}
+
+/** How many recent arrival times the worker keeps for the rate it coalesces by. */
+const ARRIVALS_KEPT = 256;
 
 export class DeliveryWorker {
   readonly workerId: string;
@@ -70,6 +99,8 @@ export class DeliveryWorker {
   private readonly config: DeliveryConfig;
   private readonly deliverFn: DeliverFn;
   private readonly findDelivered: FindDeliveredFn;
+  private readonly costOf: CostFn;
+  private readonly maxCallCost: number;
   private readonly log: DeliveryLogger;
   private readonly metrics: DeliveryMetrics | undefined;
   private readonly now: () => number;
@@ -80,22 +111,31 @@ export class DeliveryWorker {
   private pumping = false;
   private pumpAgain = false;
   private pumpRun: Promise<void> | null = null;
-  /** Handoffs announced by kick() and not claimed since (this instance's arrivals). */
-  private waiting = 0;
-  /** Epoch ms of the oldest announced handoff not claimed since; null when none. */
-  private heldSince: number | null = null;
-  /** A batch answered since the last claim: a partial batch may take its slot. */
-  private slotFreed = false;
-  private timer: NodeJS.Timeout | null = null;
+  /** Accepted and claimed here, waiting for a call, oldest first. */
+  private queue: Queued[] = [];
+  /** Epoch ms of recent arrivals (enqueue and kick), a ring of ARRIVALS_KEPT. */
+  private readonly arrivals: number[] = [];
+  private arrivalsNext = 0;
+  /** The store may hold due records (a kick, the poll interval, a retry scheduled). */
+  private storeDue = true;
+  private lastStoreClaimAt = -Infinity;
+  /** Running mean of what a handoff costs (0: none seen yet): how many fit one call. */
+  private meanCost = 0;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private timerDueAt = Infinity;
+  private renewTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<InFlight>();
   private readonly listeners = new Set<StateListener>();
+  /** Reported routed, not yet committed to the store (a turn of the event loop, normally). */
+  private readonly unsettled = new Map<string, StoredHandoff>();
 
   constructor(options: DeliveryWorkerOptions) {
     this.store = options.store;
     this.config = options.config;
     this.deliverFn = options.deliver;
     this.findDelivered = options.findDelivered;
+    this.costOf = options.cost ?? (() => 1);
+    this.maxCallCost = options.cost && options.maxCallCost ? options.maxCallCost : Infinity;
     this.log = options.logger ?? silentLogger;
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;
@@ -125,18 +165,63 @@ export class DeliveryWorker {
     return this.inFlight.size;
   }
 
+  /**
+   * The record this worker reported for a handoff whose store write has not committed yet (routed a
+   * moment ago); status reads use it so they never contradict the answer the bot just got.
+   */
+  reported(handoffId: string): StoredHandoff | undefined {
+    return this.unsettled.get(handoffId);
+  }
+
+  /** Handoffs accepted-and-claimed here and waiting for a call. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Starts the claim loop (timers are unref'd: the worker never keeps the process alive by itself). */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.storeDue = true;
     this.schedule(0);
   }
 
-  /** A handoff was accepted: claim soon, after the short gathering window that lets a batch form. */
+  /**
+   * The claim a new handoff should be accepted with, so that this worker delivers it straight from
+   * memory; undefined (accept it unclaimed, the store hands it out later) when the worker is not
+   * running, the circuit is not closed, or `maxQueued` handoffs are already waiting.
+   */
+  offerClaim(): AcceptClaim | undefined {
+    if (!this.running || this.breaker.state !== 'closed') return undefined;
+    if (this.queue.length >= this.config.maxQueued) return undefined;
+    return { workerId: this.workerId, leaseUntil: this.now() + this.config.leaseMs };
+  }
+
+  /** A handoff accepted with this worker's claim (offerClaim): deliver it soon. */
+  enqueue(record: StoredHandoff): void {
+    if (record.claimedBy !== this.workerId || record.state !== 'delivering') {
+      this.kick();
+      return;
+    }
+    if (!this.running) {
+      // Stopped meanwhile: give it back at once rather than leave it until the lease lapses.
+      this.store
+        .release([record.handoffId], this.workerId, this.now())
+        .catch((err: unknown) => this.log.warn('delivery: release failed', { error: errorMessage(err) }));
+      return;
+    }
+    const now = this.now();
+    this.queue.push({ record, cost: this.measure(record), queuedAt: now });
+    this.noteArrival(now);
+    this.ensureRenewal();
+    this.schedule(this.config.gatherWindowMs);
+  }
+
+  /** A handoff was stored unclaimed (or is otherwise due in the store): claim soon. */
   kick(): void {
     if (!this.running) return;
-    this.waiting += 1;
-    this.heldSince ??= this.now();
+    this.storeDue = true;
+    this.noteArrival(this.now());
     this.schedule(this.config.gatherWindowMs);
   }
 
@@ -149,12 +234,13 @@ export class DeliveryWorker {
   }
 
   /**
-   * Claims and processes at most one batch, waiting for it; returns how many handoffs it handled.
-   * The claim loop is built on it; tests drive the worker with it step by step.
+   * Takes and processes at most one batch (what is queued, else a claim from the store), waiting
+   * for it; returns how many handoffs it handled. Tests drive the worker with it step by step.
    */
   async runOnce(): Promise<number> {
     if (!this.breaker.canClaim()) return 0;
-    const batch = await this.claim();
+    if (this.queue.length === 0) await this.claim();
+    const batch = this.takeQueued();
     if (batch.length === 0) return 0;
     const probe = this.breaker.onClaim();
     await this.track(batch, probe).done;
@@ -162,75 +248,148 @@ export class DeliveryWorker {
   }
 
   /**
-   * Graceful shutdown: stop claiming, give in-flight batches `shutdownTimeoutMs` to finish, then
-   * release what is still claimed (lease cleared, verifyFirst set) so another instance takes it at once.
+   * Graceful shutdown: stop claiming, give back what is queued, give in-flight batches
+   * `shutdownTimeoutMs` to finish, then release what is still claimed (lease cleared, verifyFirst
+   * set) so another instance takes it at once.
    */
   async stop(): Promise<void> {
     this.running = false;
     this.clearTimer();
-    const pending = [...this.inFlight];
-    if (pending.length === 0) return;
-    let timeout: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timeout = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
-      timeout.unref();
-    });
-    const result = await Promise.race([
-      Promise.all(pending.map((p) => p.done)).then(() => 'done' as const),
-      timedOut,
-    ]);
-    clearTimeout(timeout);
-    if (result === 'timeout') {
-      const ids = [...this.inFlight].flatMap((p) => p.ids);
-      const released = await this.store.release(ids, this.workerId, this.now(), true);
-      this.log.warn('shutdown: released handoffs still in flight', { released });
+    const queued = this.queue.splice(0).map((q) => q.record.handoffId);
+    if (queued.length > 0) {
+      try {
+        await this.store.release(queued, this.workerId, this.now());
+      } catch (err) {
+        this.log.warn('shutdown: could not release queued handoffs', { error: errorMessage(err) });
+      }
     }
+    const pending = [...this.inFlight];
+    if (pending.length > 0) {
+      let timeout: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timeout = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
+        timeout.unref();
+      });
+      const result = await Promise.race([
+        Promise.all(pending.map((p) => p.done)).then(() => 'done' as const),
+        timedOut,
+      ]);
+      clearTimeout(timeout);
+      if (result === 'timeout') {
+        const ids = [...this.inFlight].flatMap((p) => p.ids);
+        const released = await this.store.release(ids, this.workerId, this.now(), true);
+        this.log.warn('shutdown: released handoffs still in flight', { released });
+      }
+    }
+    this.stopRenewal();
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) {
+      if (this.timerDueAt === -1) clearImmediate(this.timer as NodeJS.Immediate);
+      else clearTimeout(this.timer as NodeJS.Timeout);
+    }
     this.timer = null;
     this.timerDueAt = Infinity;
   }
 
+  /** Runs the loop after delayMs (0: on the next turn of the event loop), unless it runs sooner. */
   private schedule(delayMs: number): void {
     if (!this.running) return;
+    if (delayMs <= 0) {
+      if (this.timer && this.timerDueAt === -1) return;
+      this.clearTimer();
+      this.timerDueAt = -1; // an immediate
+      this.timer = setImmediate(() => {
+        this.timer = null;
+        this.timerDueAt = Infinity;
+        void this.pump();
+      });
+      return;
+    }
     const dueAt = this.now() + delayMs;
     if (this.timer && this.timerDueAt <= dueAt) return;
     this.clearTimer();
     this.timerDueAt = dueAt;
-    this.timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       this.timer = null;
       this.timerDueAt = Infinity;
       void this.pump();
     }, delayMs);
-    this.timer.unref();
+    timer.unref();
+    this.timer = timer;
   }
 
-  /** What a claim of `got` (asked for `asked`) leaves announced and waiting. */
-  private noteClaimed(got: number, asked: number): void {
-    this.slotFreed = false;
-    // Fewer than asked: nothing else is due right now.
-    this.waiting = got < asked ? 0 : Math.max(0, this.waiting - got);
-    if (this.waiting === 0) this.heldSince = null;
+  private noteArrival(at: number): void {
+    this.arrivals[this.arrivalsNext] = at;
+    this.arrivalsNext = (this.arrivalsNext + 1) % ARRIVALS_KEPT;
+  }
+
+  /** Arrivals since `since` (at most ARRIVALS_KEPT are remembered). */
+  private arrivedSince(since: number): number {
+    let n = 0;
+    for (const t of this.arrivals) if (t > since) n += 1;
+    return n;
+  }
+
+  /** How many queued handoffs the next call takes (at least one when any is queued). */
+  private fitsOneCall(): number {
+    let n = 0;
+    let cost = 0;
+    for (const q of this.queue) {
+      if (n >= this.config.maxBatchSize || (n > 0 && cost + q.cost > this.maxCallCost)) break;
+      n += 1;
+      cost += q.cost;
+    }
+    return n;
+  }
+
+  /** What a handoff costs of a call; the running mean follows it. */
+  private measure(record: StoredHandoff): number {
+    let cost: number;
+    try {
+      cost = Math.max(1, this.costOf(record.prepared));
+    } catch {
+      cost = 1; // cannot be sized (cannot be planned either): deliver says why, for it alone
+    }
+    this.meanCost = this.meanCost === 0 ? cost : this.meanCost * 0.9 + cost * 0.1;
+    return cost;
+  }
+
+  /** Roughly how many handoffs one call holds, by what handoffs have cost lately. */
+  private callCapacity(): number {
+    if (this.maxCallCost === Infinity || this.meanCost === 0) return this.config.maxBatchSize;
+    return Math.max(1, Math.min(this.config.maxBatchSize, Math.floor(this.maxCallCost / this.meanCost)));
   }
 
   /**
-   * Whether a free slot may claim now (0), or how long to hold what is waiting (ms; Infinity: until a
-   * batch answers or more arrives). See the coalescing note at the top.
+   * 0: send what is queued now; otherwise how long to hold it (ms), by the arrival rate. See the
+   * coalescing note at the top.
    */
   private holdFor(): number {
-    const { maxHoldMs, maxHoldBehindCallMs, maxBatchSize } = this.config;
-    if (maxHoldMs === 0 || this.inFlight.size === 0) return 0;
-    if (this.waiting >= maxBatchSize) return 0; // a full batch waits
-    const since = this.heldSince;
-    if ([...this.inFlight].some((f) => f.partial)) {
-      // Its answer frees the slot; but a slow call does not stall new handoffs for its whole timeout.
-      return since === null ? Infinity : Math.max(0, since + maxHoldBehindCallMs - this.now());
+    const { maxHoldMs } = this.config;
+    const first = this.queue[0];
+    if (maxHoldMs === 0 || !first) return 0;
+    const taken = this.fitsOneCall();
+    if (taken < this.queue.length) return 0; // a full call is waiting
+    const capacity = this.callCapacity();
+    if (taken >= capacity) return 0;
+    const now = this.now();
+    const until = first.queuedAt + maxHoldMs;
+    if (now >= until) return 0;
+    // At the rate of the last maxHoldMs, does the call fill within about as long again?
+    if (this.queue.length + this.arrivedSince(now - maxHoldMs) < capacity) return 0;
+    return until - now;
+  }
+
+  /** Calls that may be in flight now: fewer while the org is slow. */
+  private slots(): number {
+    const { concurrency, slowConcurrency, slowCallMs } = this.config;
+    const now = this.now();
+    for (const f of this.inFlight) {
+      if (now - f.startedAt > slowCallMs) return Math.min(concurrency, slowConcurrency);
     }
-    if (this.slotFreed) return 0;
-    if (since === null) return Infinity; // nothing announced: a retry waits for a free slot
-    return Math.max(0, since + maxHoldMs - this.now());
+    return concurrency;
   }
 
   private pump(): Promise<void> {
@@ -249,17 +408,30 @@ export class DeliveryWorker {
       do {
         this.pumpAgain = false;
         holdMs = Infinity;
-        while (this.running && this.inFlight.size < this.config.concurrency && this.breaker.canClaim()) {
+        while (this.running && this.inFlight.size < this.slots() && this.breaker.canClaim()) {
+          const now = this.now();
+          if (now - this.lastStoreClaimAt >= this.config.pollIntervalMs) this.storeDue = true;
+          // What the store holds is claimed when nothing is queued, and once per poll interval
+          // otherwise (so retries are not starved by a steady stream of new handoffs); it joins the
+          // queue ahead of the new ones (it is older).
+          if (
+            this.storeDue &&
+            (this.queue.length === 0 || now - this.lastStoreClaimAt >= this.config.pollIntervalMs)
+          ) {
+            await this.claim();
+            if (this.queue.length === 0) break;
+            continue;
+          }
+          if (this.queue.length === 0) break;
           const hold = this.holdFor();
           if (hold > 0) {
             holdMs = hold;
             break;
           }
-          const batch = await this.claim();
-          if (batch.length === 0) break;
+          const batch = this.takeQueued();
           const probe = this.breaker.onClaim();
           this.track(batch, probe);
-          if (probe || batch.length < this.config.maxBatchSize) break;
+          if (probe) break;
         }
       } while (this.pumpAgain && this.running);
     } catch (err) {
@@ -275,13 +447,19 @@ export class DeliveryWorker {
     }
   }
 
+  /** Takes the next call's worth from the queue. */
+  private takeQueued(): StoredHandoff[] {
+    return this.queue.splice(0, this.fitsOneCall()).map((q) => q.record);
+  }
+
   private track(batch: StoredHandoff[], probe: boolean): InFlight {
     const entry: InFlight = {
       ids: batch.map((r) => r.handoffId),
-      partial: batch.length < this.config.maxBatchSize,
+      startedAt: this.now(),
       done: Promise.resolve(),
     };
-    entry.done = this.processBatch(batch, probe)
+    this.ensureRenewal();
+    entry.done = this.deliverBatch(batch, probe)
       .catch((err: unknown) => {
         this.log.error('delivery: batch processing failed', {
           error: errorMessage(err),
@@ -290,44 +468,59 @@ export class DeliveryWorker {
       })
       .finally(() => {
         this.inFlight.delete(entry);
-        // A slot is free: claim again at once (more may be waiting; a held partial batch may go now).
-        this.slotFreed = true;
+        // A slot is free: send again at once (more may be queued or due).
         this.schedule(0);
       });
     this.inFlight.add(entry);
     return entry;
   }
 
-  private async processBatch(batch: StoredHandoff[], probe: boolean): Promise<void> {
-    const renew = setInterval(
-      () => {
-        const ids = batch.map((r) => r.handoffId);
-        this.store
-          .renewLease(ids, this.workerId, this.now() + this.config.leaseMs, this.now())
-          .catch((err: unknown) =>
-            this.log.warn('delivery: lease renewal failed', { error: errorMessage(err) }),
-          );
-      },
-      Math.max(100, Math.floor(this.config.leaseMs / 3)),
-    );
-    renew.unref();
+  /** While this worker holds records (queued or in flight), their leases are renewed. */
+  private ensureRenewal(): void {
+    if (this.renewTimer) return;
+    const every = Math.max(100, Math.floor(this.config.leaseMs / 3));
+    this.renewTimer = setInterval(() => void this.renewHeld(), every);
+    this.renewTimer.unref();
+  }
+
+  private stopRenewal(): void {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewTimer = null;
+  }
+
+  private async renewHeld(): Promise<void> {
+    const queued = this.queue.map((q) => q.record.handoffId);
+    const ids = [...queued, ...[...this.inFlight].flatMap((f) => f.ids)];
+    if (ids.length === 0) {
+      this.stopRenewal();
+      return;
+    }
+    const now = this.now();
     try {
-      await this.deliverBatch(batch, probe);
-    } finally {
-      clearInterval(renew);
+      const held = new Set(await this.store.renewLease(ids, this.workerId, now + this.config.leaseMs, now));
+      // A queued record whose claim was lost (the lease lapsed) belongs to whoever reclaimed it.
+      const lost = queued.filter((id) => !held.has(id));
+      if (lost.length > 0) {
+        const gone = new Set(lost);
+        this.queue = this.queue.filter((q) => !gone.has(q.record.handoffId));
+        this.log.warn('delivery: queued handoffs lost their claim', { handoffs: lost.length });
+      }
+    } catch (err) {
+      this.log.warn('delivery: lease renewal failed', { error: errorMessage(err) });
     }
   }
 
-  /** Claims up to a batch of due handoffs and notes how full the claim was. */
-  private async claim(): Promise<StoredHandoff[]> {
-    const batch = await this.store.claimBatch(
-      this.workerId,
-      this.config.maxBatchSize,
-      this.config.leaseMs,
-      this.now(),
-    );
-    this.noteClaimed(batch.length, this.config.maxBatchSize);
-    return batch;
+  /** Claims up to a call's worth of due handoffs from the store, ahead of what is queued. */
+  private async claim(): Promise<void> {
+    const max = this.callCapacity();
+    const now = this.now();
+    this.lastStoreClaimAt = now;
+    const batch = await this.store.claimBatch(this.workerId, max, this.config.leaseMs, now);
+    // Fewer than asked: nothing else is due in the store right now.
+    if (batch.length < max) this.storeDue = false;
+    if (batch.length === 0) return;
+    this.queue.unshift(...batch.map((record) => ({ record, cost: this.measure(record), queuedAt: now })));
+    this.ensureRenewal();
   }
 
   private async deliverBatch(batch: StoredHandoff[], probe: boolean): Promise<void> {
@@ -417,21 +610,30 @@ export class DeliveryWorker {
     else if (probe) this.breaker.recordSuccess();
   }
 
-  /** Marks a batch's delivered handoffs routed in one store transaction, then reports each. */
+  /**
+   * Reports a batch's delivered handoffs (their waiters get their answers now: Salesforce has them),
+   * then marks them routed in one store transaction. A claim lost meanwhile (the lease lapsed) is only
+   * logged: whoever took it over finds the handoff in Salesforce before writing anything.
+   */
   private async settleDelivered(
     delivered: readonly [StoredHandoff, DeliveredOutcome][],
     found: boolean,
   ): Promise<void> {
     if (delivered.length === 0) return;
     const now = this.now();
-    const ok = await this.store.markDeliveredMany(
-      delivered.map(([, outcome]) => outcome),
-      this.workerId,
-      now,
-    );
-    delivered.forEach(([r, outcome], i) => {
-      if (ok[i]) this.reportDelivered(r, outcome, found, now);
-      else this.log.warn('delivery: claim lost before marking delivered', { handoffId: r.handoffId });
+    for (const [r, outcome] of delivered) this.reportDelivered(r, outcome, found, now);
+    let ok: boolean[];
+    try {
+      ok = await this.store.markDeliveredMany(
+        delivered.map(([, outcome]) => outcome),
+        this.workerId,
+        now,
+      );
+    } finally {
+      for (const [r] of delivered) this.unsettled.delete(r.handoffId);
+    }
+    delivered.forEach(([r], i) => {
+      if (!ok[i]) this.log.warn('delivery: claim lost before marking delivered', { handoffId: r.handoffId });
     });
   }
 
@@ -443,7 +645,7 @@ export class DeliveryWorker {
       caseId: outcome.caseId,
       attempts: r.attempts,
     });
-    this.emit({
+    const record: StoredHandoff = {
       ...r,
       state: 'routed',
       claimedBy: null,
@@ -457,7 +659,9 @@ export class DeliveryWorker {
       salesforceApiCalls: r.salesforceApiCalls + outcome.salesforceApiCalls,
       deliveredAt: now,
       updatedAt: now,
-    });
+    };
+    this.unsettled.set(r.handoffId, record);
+    this.emit(record);
   }
 
   private async settleFailure(

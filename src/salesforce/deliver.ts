@@ -36,8 +36,8 @@ export interface DeliveryContext {
   now?: () => Date;
   /**
    * Payloads of one batch sent at once when the batch is over a composite graph limit (default
-   * DEFAULT_CONCURRENT_CHUNKS). Salesforce allows 25 concurrent long-running requests per org; the
-   * worker runs `delivery.concurrency` batches at once, so keep the product well under that.
+   * DEFAULT_CONCURRENT_CHUNKS). The delivery worker sizes its batches to one payload (graphNodeCount),
+   * so this matters only for a caller that does not, or when a batch still goes over.
    */
   maxConcurrentCalls?: number;
 }
@@ -102,6 +102,21 @@ export function chunkGraphs<T extends { graph: CompositeGraph }>(items: T[]): T[
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** Stands for every skill, queue and channel id while only the shape of a graph matters. */
+const ANY_ID = '000000000000000AAA';
+const anyIds = (): Record<string, string> => new Proxy({}, { get: () => ANY_ID });
+const SIZING_IDS: ResolvedIds = { serviceChannelId: ANY_ID, skills: anyIds(), queues: anyIds() };
+
+/**
+ * The nodes the handoff's graph takes of a payload's 500, planned as if every skill and queue it names
+ * exists (the most it can take), so the worker can fill a call without going over. Throws when the
+ * handoff cannot be planned at all (deliverHandoffs then fails it alone, with the reason).
+ */
+export function graphNodeCount(p: PreparedHandoff, mapping: SalesforceMapping, apiVersion: string): number {
+  return planHandoffGraph({ prepared: p, ids: SIZING_IDS, mapping, apiVersion, graphId: 'size' })
+    .compositeRequest.length;
 }
 
 /** Splits `calls` over `k` handoffs in whole numbers that add up to `calls` (earlier ones first). */

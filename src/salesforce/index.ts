@@ -15,6 +15,7 @@ export {
   findCasesToEnrich,
   soqlString,
   chunkGraphs,
+  graphNodeCount,
   apportion,
   type DeliveryContext,
   type DeliveredRecord,

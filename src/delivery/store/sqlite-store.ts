@@ -5,14 +5,15 @@
  * Write path (better-sqlite3 is synchronous, and every commit waits for an fsync, synchronous=FULL):
  * - Every statement is prepared once per store (on first use after migrate) and reused.
  * - Group commit: accepts are queued and written on the next turn of the event loop (setImmediate),
- *   all that arrived meanwhile in ONE IMMEDIATE transaction (up to ACCEPT_GROUP_MAX rows), so one
+ *   all that arrived meanwhile in ONE IMMEDIATE transaction (up to WRITE_GROUP_MAX writes), so one
  *   fsync serves them all. Each caller's promise settles only after that transaction committed:
  *   nothing is answered before it is on disk. Within a group, rows are inserted in arrival order, so
  *   a second accept of the same handoffId sees the first (duplicate / conflict, exactly as if they
  *   had come one after the other). A row that fails on its own (a statement error; SQLite backs out
  *   that statement only) rejects its caller alone; an error that ends the transaction (BEGIN, COMMIT,
  *   I/O) rejects every caller of the group, none of whose rows were written.
- * - markDeliveredMany settles a delivered batch in one transaction.
+ * - markDeliveredMany settles a delivered batch in one statement group that joins the same group
+ *   commit (one fsync per turn for everything written in it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,8 +71,8 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
-/** Most rows one accept transaction writes; more queued go in the next one (next turn). */
-export const ACCEPT_GROUP_MAX = 256;
+/** Most writes (accepts, delivered batches) one group transaction takes; more go in the next turn. */
+export const WRITE_GROUP_MAX = 256;
 
 const SQL = {
   insert: `INSERT INTO handoffs (handoff_id, body_hash, prepared, state, next_attempt_at, routing, callback_url,
@@ -119,15 +120,15 @@ type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
 type RowValues = ReturnType<typeof newRowValues>;
 
-interface PendingAccept {
-  prepared: PreparedHandoff;
-  values: RowValues;
-  resolve: (r: AcceptResult) => void;
+/** A write waiting for the next group commit: an accept, or a delivered batch. */
+interface PendingWrite {
+  write: () => unknown;
+  resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
-/** What one queued accept came to inside the group transaction. */
-type AcceptSettlement = { ok: true; result: AcceptResult } | { ok: false; error: unknown };
+/** What one queued write came to inside the group transaction. */
+type WriteSettlement = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 type FailError = StoredError & { verifyFirst: boolean; salesforceApiCalls: number };
 
@@ -135,9 +136,9 @@ export class SqliteHandoffStore implements HandoffStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private statements: Statements | null = null;
-  private acceptQueue: PendingAccept[] = [];
+  private writeQueue: PendingWrite[] = [];
   private flushScheduled: NodeJS.Immediate | null = null;
-  private readonly acceptGroup: Database.Transaction<(group: PendingAccept[]) => AcceptSettlement[]>;
+  private readonly writeGroup: Database.Transaction<(group: PendingWrite[]) => WriteSettlement[]>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:')
@@ -146,8 +147,8 @@ export class SqliteHandoffStore implements HandoffStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.acceptGroup = this.db.transaction((group: PendingAccept[]) =>
-      group.map((item) => this.acceptOne(item)),
+    this.writeGroup = this.db.transaction((group: PendingWrite[]) =>
+      group.map((item) => this.writeOne(item)),
     );
   }
 
@@ -175,24 +176,29 @@ export class SqliteHandoffStore implements HandoffStore {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    return new Promise<AcceptResult>((resolve, reject) => {
-      this.acceptQueue.push({ prepared, values, resolve, reject });
-      if (!this.flushScheduled) this.flushScheduled = setImmediate(() => this.flushAccepts());
+    return this.grouped(() => this.acceptOne(prepared, values));
+  }
+
+  /** Queues a write for the next group commit; resolves with its result once committed. */
+  private grouped<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.writeQueue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) this.flushScheduled = setImmediate(() => this.flushWrites());
     });
   }
 
-  /** Writes what is queued, ACCEPT_GROUP_MAX rows per transaction; the rest on the next turn. */
-  private flushAccepts(): void {
+  /** Writes what is queued, WRITE_GROUP_MAX writes per transaction; the rest on the next turn. */
+  private flushWrites(): void {
     this.flushScheduled = null;
-    const group = this.acceptQueue.splice(0, ACCEPT_GROUP_MAX);
-    if (this.acceptQueue.length > 0) this.flushScheduled = setImmediate(() => this.flushAccepts());
+    const group = this.writeQueue.splice(0, WRITE_GROUP_MAX);
+    if (this.writeQueue.length > 0) this.flushScheduled = setImmediate(() => this.flushWrites());
     if (group.length > 0) this.commitGroup(group);
   }
 
-  private commitGroup(group: PendingAccept[]): void {
-    let settled: AcceptSettlement[];
+  private commitGroup(group: PendingWrite[]): void {
+    let settled: WriteSettlement[];
     try {
-      settled = this.acceptGroup.immediate(group);
+      settled = this.writeGroup.immediate(group);
     } catch (err) {
       // The transaction did not commit: none of the group's rows was written.
       for (const item of group) item.reject(err);
@@ -201,28 +207,29 @@ export class SqliteHandoffStore implements HandoffStore {
     // Committed (fsync'd): now answer.
     settled.forEach((s, i) => {
       const item = group[i]!;
-      if (s.ok) item.resolve(s.result);
+      if (s.ok) item.resolve(s.value);
       else item.reject(s.error);
     });
   }
 
-  /** One row of a group, inside its transaction. */
-  private acceptOne(item: PendingAccept): AcceptSettlement {
-    const { prepared, values: v } = item;
+  /** One write of a group, inside its transaction. */
+  private writeOne(item: PendingWrite): WriteSettlement {
     try {
-      const inserted = this.s.insert.run(v);
-      if (inserted.changes === 1)
-        return { ok: true, result: { kind: 'accepted', record: newRecord(v, prepared) } };
-      const record = this.getSync(prepared.handoffId);
-      if (!record) throw new Error('handoff neither inserted nor found');
-      const kind = record.bodyHash === prepared.bodyHash ? 'duplicate' : 'conflict';
-      return { ok: true, result: { kind, record } };
+      return { ok: true, value: item.write() };
     } catch (error) {
       // A failed statement is backed out alone and the transaction goes on; if SQLite ended the
       // transaction (I/O error, disk full…), the whole group fails.
       if (!this.db.inTransaction) throw error;
       return { ok: false, error };
     }
+  }
+
+  private acceptOne(prepared: PreparedHandoff, v: RowValues): AcceptResult {
+    const inserted = this.s.insert.run(v);
+    if (inserted.changes === 1) return { kind: 'accepted', record: newRecord(v, prepared) };
+    const record = this.getSync(prepared.handoffId);
+    if (!record) throw new Error('handoff neither inserted nor found');
+    return { kind: record.bodyHash === prepared.bodyHash ? 'duplicate' : 'conflict', record };
   }
 
   get(handoffId: string): Promise<StoredHandoff | null> {
@@ -263,10 +270,10 @@ export class SqliteHandoffStore implements HandoffStore {
     now: number,
   ): Promise<boolean[]> {
     if (outcomes.length === 0) return Promise.resolve([]);
-    const run = this.db.transaction(() =>
-      outcomes.map((o) => this.deliveredSync(o.handoffId, workerId, o, now)),
-    );
-    return Promise.resolve(run.immediate());
+    if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
+    // Joins the group commit: one fsync with whatever else this turn writes, and the caller's
+    // answers go out before it (the worker reports a delivered handoff before recording it).
+    return this.grouped(() => outcomes.map((o) => this.deliveredSync(o.handoffId, workerId, o, now)));
   }
 
   private deliveredSync(id: string, workerId: string, outcome: DeliveredOutcome, now: number): boolean {
@@ -368,16 +375,16 @@ export class SqliteHandoffStore implements HandoffStore {
     return Promise.resolve();
   }
 
-  /** Writes the accepts still queued (their callers get their answers), then closes. */
+  /** Writes what is still queued (its callers get their answers), then closes. */
   close(): Promise<void> {
     if (this.flushScheduled) clearImmediate(this.flushScheduled);
     this.flushScheduled = null;
     if (this.db.open) {
-      while (this.acceptQueue.length > 0) this.commitGroup(this.acceptQueue.splice(0, ACCEPT_GROUP_MAX));
+      while (this.writeQueue.length > 0) this.commitGroup(this.writeQueue.splice(0, WRITE_GROUP_MAX));
       this.db.close();
     }
     const closed = new Error('the handoff store is closed');
-    for (const item of this.acceptQueue.splice(0)) item.reject(closed);
+    for (const item of this.writeQueue.splice(0)) item.reject(closed);
     return Promise.resolve();
   }
 }

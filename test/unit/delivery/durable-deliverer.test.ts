@@ -191,6 +191,8 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
     const d = await open();
     await d.submit(prepared());
     await d.submit(prepared());
+    // The answers go out first; the store records routed in the group commit that follows.
+    await new Promise((r) => setImmediate(r));
     const text = await d.metrics.registry.metrics();
     expect(text).toMatch(/^fsc_handoff_accepted_total 2$/m);
     expect(text).toMatch(/^fsc_handoff_delivered_total 2$/m);

@@ -325,9 +325,10 @@ describe('DeliveryWorker', () => {
     expect(w.breaker.canClaim()).toBe(false);
   });
 
-  describe('coalescing (Nagle): hold a partial batch while others are in flight', () => {
+  describe('coalescing by arrival rate, accept-and-claim, slots', () => {
     // The worker's timers are frozen (fake setTimeout) and its clock is injected: every decision below
-    // is taken by an explicit pumpNow(), so nothing depends on how fast the machine is.
+    // is taken by an explicit pumpNow() or the next turn of the event loop, at a clock the test sets,
+    // so nothing depends on how fast the machine is.
     beforeEach(() => {
       jest.useFakeTimers({
         doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'],
@@ -343,137 +344,211 @@ describe('DeliveryWorker', () => {
       }
       throw new Error(`gave up waiting for ${what}`);
     };
-    const running = async (config: DeliveryConfigInput) => {
-      const w = worker({ gatherWindowMs: 0, pollIntervalMs: 60_000, ...config });
+    const running = async (config: DeliveryConfigInput, cost?: { each: number; max: number }) => {
+      const w = new DeliveryWorker({
+        store,
+        config: deliveryConfigSchema.parse({
+          store: { kind: 'sqlite', path: ':memory:' },
+          pollIntervalMs: 60_000,
+          ...config,
+        }),
+        deliver: sf.deliver,
+        findDelivered: sf.findDelivered,
+        cost: cost ? () => cost.each : undefined,
+        maxCallCost: cost?.max,
+        now: () => clock,
+        random: () => 0.5,
+      });
+      workers.push(w);
       w.start();
       await w.pumpNow(); // nothing due yet
       return w;
     };
+    /** n handoffs accepted by this instance at once, claimed as they are stored (as submit does). */
     const arrive = async (n: number, w: DeliveryWorker) => {
-      const ids = await accept(n);
-      for (let i = 0; i < n; i++) w.kick();
-      return ids;
-    };
-    /** The batch in flight answers; then the loop runs as the freed slot's wake-up would run it. */
-    const answer = async (w: DeliveryWorker, gate: { resolve: () => void }, stillInFlight = 0) => {
-      gate.resolve();
-      await settle(() => w.inFlightBatches === stillInFlight, 'the answer');
+      const records = [];
+      for (let i = 0; i < n; i++) {
+        const r = await store.accept(prepared(), clock, w.offerClaim());
+        records.push(r.record);
+      }
+      for (const r of records) w.enqueue(r);
       await w.pumpNow();
+      return records.map((r) => r.handoffId);
     };
     const sorted = (ids: readonly string[] | undefined) => [...(ids ?? [])].sort();
+    const allRouted = (n: number) => async () => (await store.stats(clock)).counts.routed === n;
 
-    it('a lone handoff goes at once, alone, however long the hold may be', async () => {
+    it('delivers what this instance accepted without claiming it from the store again', async () => {
+      const w = await running({});
+      const claims = jest.spyOn(store, 'claimBatch');
+      const [id] = await arrive(1, w);
+      expect(await store.get(id!)).toMatchObject({ attempts: 1 });
+      await settle(async () => (await state(id!)) === 'routed', 'routed');
+      expect(sf.batches).toEqual([[id]]);
+      expect(claims).not.toHaveBeenCalled();
+    });
+
+    it('a lone handoff goes at once, alone, however long maxHoldMs is', async () => {
       const w = await running({ maxHoldMs: 1_000 });
       const [id] = await arrive(1, w);
-      await w.pumpNow();
       expect(sf.batches).toEqual([[id]]);
       await settle(async () => (await state(id!)) === 'routed', 'routed');
     });
 
-    it('while a partial batch is in flight, new handoffs are held, then sent together; each settles on its own', async () => {
-      const w = await running({ maxHoldMs: 50, maxHoldBehindCallMs: 1_000 });
-      const gate = deferred();
-      sf.script.push({ block: gate.promise });
+    it('a stream too slow to fill a call within maxHoldMs is never held, even with calls in flight', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10 });
+      const gates = [deferred(), deferred(), deferred(), deferred()];
+      for (const g of gates) sf.script.push({ block: g.promise });
+      const sent: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        sent.push(...(await arrive(1, w)));
+        expect(sf.batches.map((b) => b[0])).toEqual(sent); // went at once, alone
+        clock += 20; // 2–3 arrivals per 50 ms: a 10-handoff call would take ~200 ms to fill
+      }
+      expect(w.inFlightBatches).toBe(4);
+      for (const g of gates) g.resolve();
+      await settle(allRouted(4), 'all routed');
+    });
+
+    it('a burst that would fill a call within maxHoldMs is held until the call is full', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 4 });
       const [first] = await arrive(1, w);
+      expect(sf.batches).toEqual([[first]]); // nothing else had arrived: it went alone
+      const three = await arrive(3, w);
+      clock += 10;
       await w.pumpNow();
-      expect(sf.batches).toEqual([[first]]);
-
-      const later = await arrive(5, w);
-      sf.script.push({ perHandoff: { [later[1]!]: { retry: 'permanent', code: 'STRING_TOO_LONG' } } });
-      await w.pumpNow();
-      clock += 999; // past maxHoldMs, within maxHoldBehindCallMs: the partial batch in flight answers first
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(1);
-      for (const id of later) expect(await state(id)).toBe('accepted');
-
-      await answer(w, gate);
+      expect(sf.batches).toHaveLength(1); // 4 arrivals in 50 ms: the call fills soon
+      const fourth = await arrive(1, w);
       expect(sf.batches).toHaveLength(2);
-      expect(sorted(sf.batches[1])).toEqual(sorted(later));
-      await settle(() => w.inFlightBatches === 0, 'the held batch answered');
-      expect(await state(first!)).toBe('routed');
-      expect(await state(later[1]!)).toBe('dead_lettered');
-      for (const id of later.filter((_, i) => i !== 1)) expect(await state(id)).toBe('routed');
+      expect(sorted(sf.batches[1])).toEqual(sorted([...three, ...fourth]));
+      await settle(allRouted(5), 'all routed');
       expect([...sf.writes.values()].every((n) => n === 1)).toBe(true);
     });
 
-    it('a partial batch held behind a slow call leaves after maxHoldBehindCallMs', async () => {
-      const w = await running({ maxHoldMs: 50, maxHoldBehindCallMs: 1_000 });
-      const gate = deferred();
-      sf.script.push({ block: gate.promise });
+    it('a held call leaves when its oldest handoff has waited maxHoldMs', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 4 });
       await arrive(1, w);
-      await w.pumpNow();
-      const later = await arrive(3, w);
-      clock += 999;
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(1);
-      clock += 1;
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(2);
-      expect(sorted(sf.batches[1])).toEqual(sorted(later));
-      gate.resolve();
-      await settle(async () => (await store.stats(clock)).counts.routed === 4, 'all routed');
-    });
-
-    it('with maxHoldMs 0 nothing is held: every free slot takes what is due (the old behaviour)', async () => {
-      const w = await running({ maxHoldMs: 0 });
-      const gate = deferred();
-      sf.script.push({ block: gate.promise });
-      const [first] = await arrive(1, w);
-      await w.pumpNow();
-      const later = await arrive(5, w);
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(2);
-      expect(sf.batches[0]).toEqual([first]);
-      expect(sorted(sf.batches[1])).toEqual(sorted(later));
-      gate.resolve();
-      await settle(async () => (await store.stats(clock)).counts.routed === 6, 'all routed');
-    });
-
-    it('a batch that fills goes at once, even while a partial batch is in flight', async () => {
-      const w = await running({ maxHoldMs: 1_000, maxBatchSize: 4 });
-      const gate = deferred();
-      sf.script.push({ block: gate.promise });
-      await arrive(1, w);
-      await w.pumpNow();
-      const full = await arrive(4, w);
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(2);
-      expect(sorted(sf.batches[1])).toEqual(sorted(full));
-      gate.resolve();
-      await settle(async () => (await store.stats(clock)).counts.routed === 5, 'all routed');
-    });
-
-    it('while only full batches are in flight, a partial batch waits at most maxHoldMs', async () => {
-      const w = await running({ maxHoldMs: 50, maxBatchSize: 2 });
-      const gate = deferred();
-      sf.script.push({ block: gate.promise });
-      const pair = await arrive(2, w);
-      await w.pumpNow();
-      expect(sf.batches.map(sorted)).toEqual([sorted(pair)]);
-      const [late] = await arrive(1, w);
-      await w.pumpNow();
+      const three = await arrive(3, w);
       clock += 49;
       await w.pumpNow();
       expect(sf.batches).toHaveLength(1);
       clock += 1;
       await w.pumpNow();
-      expect(sf.batches.map(sorted)).toEqual([sorted(pair), [late]]);
-      gate.resolve();
-      await settle(async () => (await store.stats(clock)).counts.routed === 3, 'all routed');
+      expect(sorted(sf.batches[1])).toEqual(sorted(three));
+      await settle(allRouted(4), 'all routed');
     });
 
-    it('a held partial batch leaves as soon as the batch in flight answers', async () => {
-      const w = await running({ maxHoldMs: 1_000, maxBatchSize: 2 });
+    it('with maxHoldMs 0 nothing is held', async () => {
+      const w = await running({ maxHoldMs: 0, maxBatchSize: 4 });
+      const [first] = await arrive(1, w);
+      const three = await arrive(3, w);
+      expect(sf.batches.map(sorted)).toEqual([[first], sorted(three)]);
+      await settle(allRouted(4), 'all routed');
+    });
+
+    it('with every slot busy, arrivals queue and leave together when a slot frees; each settles on its own', async () => {
+      const w = await running({ maxHoldMs: 0, concurrency: 1 });
       const gate = deferred();
       sf.script.push({ block: gate.promise });
+      const [first] = await arrive(1, w);
+      const later = await arrive(5, w);
+      sf.script.push({ perHandoff: { [later[1]!]: { retry: 'permanent', code: 'STRING_TOO_LONG' } } });
+      expect(sf.batches).toEqual([[first]]);
+      expect(w.queued).toBe(5);
+      gate.resolve();
+      await settle(() => sf.batches.length === 2 && w.inFlightBatches === 0, 'the queued call');
+      expect(sorted(sf.batches[1])).toEqual(sorted(later));
+      expect(await state(first!)).toBe('routed');
+      expect(await state(later[1]!)).toBe('dead_lettered');
+      for (const id of later.filter((_, i) => i !== 1)) expect(await state(id)).toBe('routed');
+    });
+
+    it('cuts calls where the next graph would pass maxCallCost nodes', async () => {
+      const w = await running({ maxHoldMs: 0, concurrency: 1 }, { each: 16, max: 50 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(1, w);
+      await arrive(7, w);
+      gate.resolve();
+      await settle(allRouted(8), 'all routed');
+      expect(sf.batches.map((b) => b.length)).toEqual([1, 3, 3, 1]); // 3 × 16 = 48 ≤ 50
+    });
+
+    it('claims from the store no more than fit one call, by the graphs seen so far', async () => {
+      const w = await running({ maxHoldMs: 0 }, { each: 16, max: 500 });
+      await arrive(1, w); // teaches the worker what a graph costs
+      await settle(allRouted(1), 'the first');
+      const claims = jest.spyOn(store, 'claimBatch');
+      for (let i = 0; i < 40; i++) await store.accept(prepared(), clock); // e.g. another instance's
+      w.kick();
+      await settle(allRouted(41), 'all routed');
+      expect(claims.mock.calls[0]?.[1]).toBe(31); // ⌊500 / 16⌋
+      expect(sf.batches.slice(1).map((b) => b.length)).toEqual([31, 9]);
+    });
+
+    it('while the org is slow, starts new calls only below slowConcurrency', async () => {
+      const w = await running({ maxHoldMs: 0, concurrency: 4, slowCallMs: 1_000, slowConcurrency: 1 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(1, w);
+      clock += 500;
+      await arrive(1, w);
+      expect(sf.batches).toHaveLength(2); // not slow yet: a second slot
+      clock += 501; // the first call has run > slowCallMs
+      const [third] = await arrive(1, w);
+      expect(sf.batches).toHaveLength(2);
+      gate.resolve();
+      await settle(() => sf.batches.length === 3, 'the third call');
+      expect(sf.batches[2]).toEqual([third]);
+      await settle(allRouted(3), 'all routed');
+    });
+
+    it('stores new handoffs unclaimed once maxQueued wait, and delivers them from the store', async () => {
+      const w = await running({ maxHoldMs: 0, concurrency: 1, maxQueued: 2 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(1, w);
       await arrive(2, w);
-      await w.pumpNow();
-      const [late] = await arrive(1, w);
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(1);
-      await answer(w, gate); // the clock never moves: only the freed slot can send it
-      expect(sf.batches[1]).toEqual([late]);
-      await settle(async () => (await state(late!)) === 'routed', 'the held handoff routed');
+      expect(w.queued).toBe(2);
+      expect(w.offerClaim()).toBeUndefined();
+      const p = prepared();
+      const overflow = await store.accept(p, clock, w.offerClaim());
+      expect(overflow.record).toMatchObject({ state: 'accepted', claimedBy: null });
+      w.enqueue(overflow.record); // not ours: the worker takes it from the store
+      gate.resolve();
+      await settle(allRouted(4), 'all routed');
+      expect(sf.writes.get(p.handoffId)).toBe(1);
+    });
+
+    it('answers a waiter as soon as Salesforce confirms, before the store records routed', async () => {
+      const w = await running({});
+      const reported: string[] = [];
+      w.onStateChange((r) => {
+        if (r.state === 'routed') reported.push(r.handoffId);
+      });
+      const many = jest.spyOn(store, 'markDeliveredMany');
+      let reportedBeforeCommit = false;
+      many.mockImplementation(async (...args) => {
+        reportedBeforeCommit = reported.length === 1;
+        return SqliteHandoffStore.prototype.markDeliveredMany.apply(store, args);
+      });
+      const [id] = await arrive(1, w);
+      await settle(async () => (await state(id!)) === 'routed', 'routed');
+      expect(reportedBeforeCommit).toBe(true);
+    });
+
+    it('gives back what is queued when it stops, due again at once with its attempt returned', async () => {
+      const w = await running({ maxHoldMs: 0, concurrency: 1, shutdownTimeoutMs: 10 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(1, w);
+      const queued = await arrive(2, w);
+      jest.useRealTimers();
+      await w.stop();
+      for (const id of queued) {
+        expect(await store.get(id)).toMatchObject({ state: 'accepted', attempts: 0, claimedBy: null });
+      }
+      gate.resolve();
     });
   });
 

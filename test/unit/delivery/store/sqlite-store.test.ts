@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteHandoffStore } from '../../../../src/delivery/store';
-import { ACCEPT_GROUP_MAX } from '../../../../src/delivery/store/sqlite-store';
+import { WRITE_GROUP_MAX } from '../../../../src/delivery/store/sqlite-store';
 import type { HandoffStore } from '../../../../src/delivery/store';
-import { prepared } from '../fixtures';
+import { delivered, prepared } from '../fixtures';
 import { describeHandoffStore } from './handoff-store-suite';
 
 describeHandoffStore('SQLite (:memory:)', {
@@ -46,11 +46,34 @@ describe('SQLite store on a file', () => {
     await a.migrate();
     await b.migrate();
     // more than one group's worth at once
-    const ps = Array.from({ length: ACCEPT_GROUP_MAX + 30 }, () => prepared());
+    const ps = Array.from({ length: WRITE_GROUP_MAX + 30 }, () => prepared());
     const results = await Promise.all(ps.map((p) => a.accept(p, 1)));
     expect(results.every((r) => r.kind === 'accepted')).toBe(true);
     expect((await b.stats(2)).counts.accepted).toBe(ps.length);
     expect((await b.get(ps.at(-1)!.handoffId))?.prepared).toEqual(ps.at(-1));
+    await a.close();
+    await b.close();
+  });
+
+  it('records a delivered batch in the same group commit as the accepts of that turn', async () => {
+    const file = path.join(dir, 'settle.db');
+    const a = new SqliteHandoffStore({ path: file });
+    const b = new SqliteHandoffStore({ path: file });
+    await a.migrate();
+    await b.migrate();
+    const first = prepared();
+    await a.accept(first, 1, { workerId: 'w1', leaseUntil: 60_000 });
+    const commits = jest.spyOn(a as unknown as { commitGroup: () => void }, 'commitGroup');
+    const second = prepared();
+    const settled = a.markDeliveredMany([delivered(first.handoffId)], 'w1', 2);
+    const accepted = a.accept(second, 2);
+    // nothing is written before the turn ends; then one transaction holds both
+    expect((await b.get(first.handoffId))?.state).toBe('delivering');
+    expect(await settled).toEqual([true]);
+    expect((await accepted).kind).toBe('accepted');
+    expect(commits).toHaveBeenCalledTimes(1);
+    expect((await b.get(first.handoffId))?.state).toBe('routed');
+    expect((await b.get(second.handoffId))?.state).toBe('accepted');
     await a.close();
     await b.close();
   });
