@@ -9,6 +9,12 @@
  *
  * Failures throw AppError 401 with a code (AUTH_REQUIRED or AUTH_INVALID_TOKEN) and nothing about
  * which check failed; the reason goes to the debug log only, never the token.
+ *
+ * Bots reuse one token for its lifetime, so a token that passed every check is remembered (by its
+ * SHA-256, see token-cache.ts) and answered without a new signature check while its time checks
+ * (exp, nbf, lifetime, with the same tolerance) still hold and, for a JWKS key, while the same key
+ * set is current. Anything else (another token, a lapsed one, a refreshed key set) is verified in
+ * full, so it is refused for the same reasons and logged the same way as without the cache.
  */
 import {
   createPublicKey,
@@ -21,13 +27,16 @@ import {
   createRemoteJWKSet,
   decodeProtectedHeader,
   errors as joseErrors,
+  jwksCache,
   jwtVerify,
+  type JWKSCacheInput,
   type JWTHeaderParameters,
   type JWTPayload,
   type FlattenedJWSInput,
 } from 'jose';
 import { AppError } from '../errors';
 import type { BotAuthConfig, BotTokenAlgorithm } from '../config/schema';
+import { DEFAULT_TOKEN_CACHE_SIZE, tokenCacheKey, VerifiedTokenCache, type CachedToken } from './token-cache';
 
 export interface BotPrincipal {
   /** `sub` of the token (the bot), or the issuer when there is none. */
@@ -44,6 +53,18 @@ export interface BotAuthenticator {
 
 export interface AuthFailureLogger {
   debug(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+export interface BotAuthenticatorOptions {
+  /** Verified tokens remembered (least recently used dropped first); 0 turns the cache off. */
+  tokenCacheSize?: number;
+}
+
+/** Which key verified a token: a remote key set's (that set), or a configured key or secret (null). */
+interface KeyUse {
+  keySet: object | null;
+  /** False when the remote key set changed while the key was being chosen: not cached. */
+  cacheable: boolean;
 }
 
 const RSA_ALGS: readonly BotTokenAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
@@ -111,6 +132,7 @@ function reasonOf(err: unknown): string {
 export function createBotAuthenticator(
   config: BotAuthConfig,
   defaultLogger?: AuthFailureLogger,
+  options: BotAuthenticatorOptions = {},
 ): BotAuthenticator {
   const allowed = new Set<string>(config.algorithms.filter((a) => a !== ('none' as string)));
   const keys: ConfiguredKey[] = config.publicKeys.map((k) => {
@@ -120,13 +142,37 @@ export function createBotAuthenticator(
   });
   const secret =
     config.hs256Secret && allowed.has('HS256') ? createSecretKey(Buffer.from(config.hs256Secret)) : null;
+  // jose writes every key set it fetches into this object (a new `jwks` object per fetch), which is how
+  // a cached token learns that the key set it was verified with is no longer the current one.
+  const jwksState: { jwks?: object; uat?: number } = {};
   const jwks = config.jwksUrl
-    ? createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 })
+    ? createRemoteJWKSet(new URL(config.jwksUrl), {
+        timeoutDuration: 3000,
+        cooldownDuration: 30_000,
+        [jwksCache]: jwksState as JWKSCacheInput,
+      })
     : null;
+  const cache = new VerifiedTokenCache<BotPrincipal>(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
+
+  /** Whether a cached token would still pass the checks that depend on the time or the key set. */
+  function stillValid(entry: CachedToken<BotPrincipal>): boolean {
+    if (entry.keySet !== null && (jwks === null || entry.keySet !== jwksState.jwks || !jwks.fresh)) {
+      return false;
+    }
+    // The same comparisons jose makes (whole seconds, the configured tolerance), then the lifetime.
+    const now = Math.floor(Date.now() / 1000);
+    const tolerance = config.clockToleranceSeconds;
+    if (entry.nbf !== undefined && entry.nbf > now + tolerance) return false;
+    if (entry.exp <= now - tolerance) return false;
+    return !(
+      config.maxTokenLifetimeSeconds > 0 && entry.exp - now > config.maxTokenLifetimeSeconds + tolerance
+    );
+  }
 
   async function keyFor(
     header: JWTHeaderParameters,
     token: FlattenedJWSInput,
+    use: KeyUse,
   ): Promise<KeyObject | webcrypto.CryptoKey> {
     const alg = header.alg;
     if (!allowed.has(alg)) throw invalid('algorithm not allowed');
@@ -140,8 +186,13 @@ export function createBotAuthenticator(
     if (candidates.length === 1 && candidates[0]) return candidates[0].key;
     if (jwks) {
       // The JWKS selects by kid, alg and kty; it only holds public keys, so HS is impossible here.
+      use.cacheable = false; // until the key is known to come from one unchanged key set
+      const before = jwksState.jwks;
       const key = await jwks(header, token);
       if (key instanceof Uint8Array) throw invalid('symmetric key in JWKS');
+      const after = jwksState.jwks;
+      use.keySet = after ?? null;
+      use.cacheable = before !== undefined && before === after;
       return key;
     }
     throw invalid(candidates.length > 1 ? 'several keys match and the token names none' : 'no matching key');
@@ -156,6 +207,15 @@ export function createBotAuthenticator(
       if (!token || token.length > MAX_TOKEN_LENGTH) {
         logger?.debug('bot token refused', { reason: 'malformed authorization header' });
         throw invalid('malformed');
+      }
+      const cacheKey = cache.maxEntries > 0 ? tokenCacheKey(token) : null;
+      if (cacheKey !== null) {
+        const hit = cache.get(cacheKey);
+        if (hit !== undefined) {
+          if (stillValid(hit)) return { ...hit.principal };
+          // Lapsed or its key set replaced: forget it and verify in full (which refuses and logs why).
+          cache.delete(cacheKey);
+        }
       }
       let header: JWTHeaderParameters;
       try {
@@ -173,8 +233,9 @@ export function createBotAuthenticator(
         throw invalid('unsupported header');
       }
       let payload: JWTPayload;
+      const use: KeyUse = { keySet: null, cacheable: true };
       try {
-        const result = await jwtVerify(token, keyFor, {
+        const result = await jwtVerify(token, (h, t) => keyFor(h, t, use), {
           algorithms: [...allowed],
           issuer: config.issuer,
           audience: config.audience,
@@ -195,12 +256,21 @@ export function createBotAuthenticator(
         logger?.debug('bot token refused', { reason: 'lifetime too long' });
         throw invalid('lifetime too long');
       }
-      return {
+      const principal: BotPrincipal = {
         subject: payload.sub ?? payload.iss ?? 'unknown',
         issuer: payload.iss ?? '',
         keyId: header.kid ?? null,
         algorithm: header.alg,
       };
+      if (cacheKey !== null && use.cacheable && typeof payload.exp === 'number') {
+        cache.set(cacheKey, {
+          principal: { ...principal },
+          exp: payload.exp,
+          ...(typeof payload.nbf === 'number' ? { nbf: payload.nbf } : {}),
+          keySet: use.keySet,
+        });
+      }
+      return principal;
     },
   };
 }

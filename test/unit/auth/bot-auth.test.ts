@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, base64url, exportJWK } from 'jose';
 import { createBotAuthenticator, type BotAuthenticator } from '../../../src/auth';
+import { tokenCacheKey, VerifiedTokenCache } from '../../../src/auth/token-cache';
 import { botAuthConfigSchema, type BotAuthConfig } from '../../../src/config/schema';
 import { AppError } from '../../../src/errors';
 
@@ -260,5 +261,161 @@ describe('bot authentication', () => {
     await refusal(auth, `Bearer ${token}`);
     expect(lines.join('\n')).toContain('ERR_JWT_CLAIM_VALIDATION_FAILED');
     expect(lines.join('\n')).not.toContain(token.split('.')[1]);
+  });
+});
+
+describe('the cache of verified tokens', () => {
+  /** Only the clock is faked: jose and the cache read Date; timers, promises and I/O stay real. */
+  function fakeClockAt(ms: number): void {
+    jest.useFakeTimers({
+      now: ms,
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
+  }
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  function withLog(overrides: Partial<BotAuthConfig> & Record<string, unknown>, lines: string[]) {
+    return createBotAuthenticator(config(overrides), {
+      debug: (message, meta) => lines.push(JSON.stringify({ message, ...meta })),
+    });
+  }
+
+  it('refuses a cached token once it is past exp (and the tolerance), for the same reason as uncached', async () => {
+    const lines: string[] = [];
+    const auth = withLog({ hs256Secret: SECRET, clockToleranceSeconds: 5 }, lines);
+    const start = Date.now();
+    const exp = Math.floor(start / 1000) + 60;
+    const header = `Bearer ${await sign({ exp })}`;
+    await expect(auth.authenticate(header)).resolves.toMatchObject({ subject: 'penny-bot' });
+
+    fakeClockAt((exp + 4) * 1000); // past exp, within the 5 s tolerance: still accepted (from the cache)
+    await expect(auth.authenticate(header)).resolves.toMatchObject({ subject: 'penny-bot' });
+    fakeClockAt((exp + 5) * 1000); // exp <= now - tolerance: refused, as jose refuses it
+    expect((await refusal(auth, header)).code).toBe('AUTH_INVALID_TOKEN');
+    expect(lines.join('\n')).toContain('ERR_JWT_EXPIRED');
+    // And it stays refused: a refusal is never cached as an acceptance.
+    expect((await refusal(auth, header)).code).toBe('AUTH_INVALID_TOKEN');
+  });
+
+  it('never serves another token from the cache: a changed payload or signature is verified and refused', async () => {
+    const auth = createBotAuthenticator(config({ hs256Secret: SECRET }));
+    const good = await sign({ sub: 'penny-bot' });
+    await expect(auth.authenticate(`Bearer ${good}`)).resolves.toMatchObject({ subject: 'penny-bot' });
+    await expect(auth.authenticate(`Bearer ${good}`)).resolves.toMatchObject({ subject: 'penny-bot' });
+
+    const [h, , s] = good.split('.');
+    const tampered = `${h}.${base64url.encode(JSON.stringify({ ...claims(), sub: 'admin' }))}.${s}`;
+    expect((await refusal(auth, `Bearer ${tampered}`)).code).toBe('AUTH_INVALID_TOKEN');
+    const forged = await sign({ key: new TextEncoder().encode('another-secret-that-is-long-enough-0000') });
+    expect((await refusal(auth, `Bearer ${forged}`)).code).toBe('AUTH_INVALID_TOKEN');
+
+    // Two bots, two tokens: each answered as itself, every time.
+    const other = await sign({ sub: 'other-bot' });
+    for (let i = 0; i < 2; i += 1) {
+      await expect(auth.authenticate(`Bearer ${good}`)).resolves.toMatchObject({ subject: 'penny-bot' });
+      await expect(auth.authenticate(`Bearer ${other}`)).resolves.toMatchObject({ subject: 'other-bot' });
+    }
+  });
+
+  it('answers a copy: changing an answer does not change the next one', async () => {
+    const auth = createBotAuthenticator(config({ hs256Secret: SECRET }));
+    const header = `Bearer ${await sign()}`;
+    const first = await auth.authenticate(header);
+    first.subject = 'changed';
+    await expect(auth.authenticate(header)).resolves.toMatchObject({ subject: 'penny-bot' });
+    const second = await auth.authenticate(header);
+    second.subject = 'changed again';
+    await expect(auth.authenticate(header)).resolves.toMatchObject({ subject: 'penny-bot' });
+  });
+
+  it('answers the same with the cache off', async () => {
+    const auth = createBotAuthenticator(config({ hs256Secret: SECRET }), undefined, { tokenCacheSize: 0 });
+    const header = `Bearer ${await sign()}`;
+    await expect(auth.authenticate(header)).resolves.toMatchObject({ subject: 'penny-bot' });
+    await expect(auth.authenticate(header)).resolves.toMatchObject({ subject: 'penny-bot' });
+  });
+
+  it('stops answering from the cache when the JWKS is fetched again, and the new set decides', async () => {
+    const jwk = { ...(await exportJWK(rsa.publicKey)), kid: 'rot-1', alg: 'RS256', use: 'sig' };
+    let keys: object[] = [jwk];
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches += 1;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+      const auth = createBotAuthenticator(config({ jwksUrl: url }));
+      const start = Date.now();
+      const token = await sign({
+        alg: 'RS256',
+        key: rsa.privateKey,
+        kid: 'rot-1',
+        exp: Math.floor(start / 1000) + 1800,
+      });
+      const header = `Bearer ${token}`;
+      await expect(auth.authenticate(header)).resolves.toMatchObject({ keyId: 'rot-1' });
+      await expect(auth.authenticate(header)).resolves.toMatchObject({ keyId: 'rot-1' });
+      await expect(auth.authenticate(header)).resolves.toMatchObject({ keyId: 'rot-1' });
+      expect(fetches).toBe(1);
+
+      // The key is rotated out; once the fetched set is stale (10 minutes), the token is verified
+      // against the newly fetched set and refused, although it was cached and has not expired.
+      keys = [{ ...(await exportJWK(otherRsa.publicKey)), kid: 'rot-2', alg: 'RS256', use: 'sig' }];
+      fakeClockAt(start + 11 * 60 * 1000);
+      expect((await refusal(auth, header)).code).toBe('AUTH_INVALID_TOKEN');
+      expect(fetches).toBeGreaterThanOrEqual(2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('VerifiedTokenCache', () => {
+  const entry = (subject: string) => ({ principal: { subject }, exp: 0, keySet: null });
+
+  it('holds at most its size, dropping the least recently used first', () => {
+    const cache = new VerifiedTokenCache<{ subject: string }>(2);
+    cache.set('a', entry('a'));
+    cache.set('b', entry('b'));
+    expect(cache.get('a')?.principal.subject).toBe('a'); // a is now the most recently used
+    cache.set('c', entry('c'));
+    expect(cache.size).toBe(2);
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')?.principal.subject).toBe('a');
+    expect(cache.get('c')?.principal.subject).toBe('c');
+  });
+
+  it('stays bounded under a flood of distinct tokens', () => {
+    const cache = new VerifiedTokenCache<{ subject: string }>(100);
+    for (let i = 0; i < 10_000; i += 1) cache.set(tokenCacheKey(`token-${i}`), entry(String(i)));
+    expect(cache.size).toBe(100);
+    expect(cache.get(tokenCacheKey('token-9999'))?.principal.subject).toBe('9999');
+    expect(cache.get(tokenCacheKey('token-0'))).toBeUndefined();
+  });
+
+  it('keeps nothing when its size is 0, and keys tokens by their exact text', () => {
+    const off = new VerifiedTokenCache<{ subject: string }>(0);
+    off.set('a', entry('a'));
+    expect(off.size).toBe(0);
+    expect(tokenCacheKey('abc.def.ghi')).toBe(tokenCacheKey('abc.def.ghi'));
+    expect(tokenCacheKey('abc.def.ghi')).not.toBe(tokenCacheKey('abc.def.ghj'));
+    expect(tokenCacheKey('abc.def.ghi')).not.toContain('abc');
   });
 });
