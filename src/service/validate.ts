@@ -81,17 +81,75 @@ export function validateHandoff(raw: unknown): Handoff {
   return parsed.data;
 }
 
-/** JSON with object keys sorted, so the same content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/**
+ * The definition of canonical JSON (stored body hashes depend on it byte for byte): arrays in order,
+ * object keys (own, enumerable) sorted by UTF-16 code units with undefined values left out, anything
+ * else as JSON.stringify writes it, or `null`.
+ */
+function canonicalJsonByParts(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJsonByParts).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.keys(value)
       .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+      .map((k) => `${JSON.stringify(k)}:${canonicalJsonByParts((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** What sortedCopy answers for a value JSON.stringify would not write as canonicalJsonByParts does. */
+const NOT_PLAIN: unique symbol = Symbol('not plain JSON data');
+
+/**
+ * A copy of plain JSON data with every object's keys inserted in sorted order, so JSON.stringify (in
+ * native code) writes exactly canonicalJsonByParts's text. NOT_PLAIN where they would differ: a
+ * function, symbol, bigint or undefined that would be written (JSON.stringify omits or refuses
+ * them, the definition writes null), an array hole, or a key JSON.stringify would not keep in
+ * insertion order (an array index such as "10": objects list those first, numerically) or that
+ * cannot be copied as data (`__proto__`).
+ */
+function sortedCopy(value: unknown): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = sortedCopy(value[i]);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out.push(item);
+    }
+    return out;
+  }
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    const c = k.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || k === '__proto__') return NOT_PLAIN;
+    const item = sortedCopy(v);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    out[k] = item;
+  }
+  return out;
+}
+
+/** JSON with object keys sorted, so the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  // A validated handoff is plain data: a sorted copy written by JSON.stringify is about twice as fast
+  // as building the text piece by piece, and byte-identical; anything unusual takes the definition.
+  const copy = sortedCopy(value);
+  return copy === NOT_PLAIN ? canonicalJsonByParts(value) : JSON.stringify(copy);
 }
 
 /** SHA-256 (hex) of the validated request (defaults applied) as canonical JSON. */

@@ -1,0 +1,83 @@
+import { bodyHash, canonicalJson, validateHandoff } from '../../../src/service';
+
+/**
+ * Stored handoffs keep bodyHash (SHA-256 of canonicalJson): a replay is recognised only if the same
+ * body hashes the same as when it was stored, so these hashes are pinned to the byte.
+ */
+function pinnedBody(extraEntities: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    handoffId: 'ho-pinned-0001',
+    source: { platform: 'generic', botName: 'Penny', conversationId: 'conv-pinned-1' },
+    intent: {
+      history: [
+        { name: 'greeting', confidence: 0.98, outcome: 'resolved', at: '2026-11-21T09:58:00Z' },
+        {
+          name: 'card.declined',
+          confidence: 0.91,
+          outcome: 'in_progress',
+          entities: {
+            merchant_country: 'PT',
+            amount: 184.5,
+            Zeta: null,
+            ünïcode: 'café “quoted” \\ \n',
+            ...extraEntities,
+          },
+          at: '2026-11-21T09:58:20Z',
+        },
+        { name: 'agent.request', confidence: 0.95, outcome: 'escalated', at: '2026-11-21T10:00:04Z' },
+      ],
+      escalation: { reason: 'customer_requested_agent', detail: 'Customer asked for a person.' },
+    },
+    identity: {
+      customer: { externalId: 'CUST-100001', name: 'Bench Customer', segment: 'premier' },
+      channel: 'mobile_app',
+      language: 'en-GB',
+      verification: { verified: true, method: 'otp', verifiedAt: '2026-11-21T09:57:30Z' },
+    },
+    operational: {
+      requestedSkills: ['Cards'],
+      collectedFields: { travel_country: 'Portugal', card_in_possession: true },
+    },
+    conversation: {
+      transcript: [
+        { at: '2026-11-21T09:58:00Z', from: 'customer', text: 'Hi, my card was declined in Lisbon 😀' },
+        { at: '2026-11-21T10:00:04Z', from: 'customer', text: 'I want to talk to a person please' },
+      ],
+      sentiment: { label: 'negative', score: -0.6 },
+    },
+  };
+}
+
+describe('canonicalJson and bodyHash', () => {
+  it('hash a validated handoff exactly as stored hashes were made', () => {
+    expect(bodyHash(validateHandoff(pinnedBody()))).toBe(
+      '8f93ed1c7baa42472ae95c8dba8dad03b9e113cf3188fa0addfeba0f78492a3b',
+    );
+  });
+
+  it('sort numeric-looking keys as strings ("10" before "9"), as stored hashes did', () => {
+    expect(bodyHash(validateHandoff(pinnedBody({ '10': 'ten', '9': 'nine' })))).toBe(
+      'd5d25f6e7f08bf3e6da40276020a8c2f8a5e17c24608f33fc617fe0965130fe7',
+    );
+    expect(canonicalJson({ b: 1, '9': 2, '10': 3, a: { '2': 0, '1': 1 } })).toBe(
+      '{"10":3,"9":2,"a":{"1":1,"2":0},"b":1}',
+    );
+  });
+
+  it('write values JSON.stringify would drop or refuse as null, and leave out undefined fields', () => {
+    const odd = {
+      // eslint-disable-next-line no-sparse-arrays
+      b: [1, undefined, () => 1, , 'x'],
+      a: { '10': 1, '9': 2, x: undefined, f: () => 1, n: Number.NaN, d: new Date(0) },
+      s: Symbol('s'),
+    };
+    expect(canonicalJson(odd)).toBe(
+      '{"a":{"10":1,"9":2,"d":{},"f":null,"n":null},"b":[1,null,null,,"x"],"s":null}',
+    );
+    expect(canonicalJson(undefined)).toBe('null');
+    expect(canonicalJson({ toJSON: () => 'not called', a: 1 })).toBe('{"a":1,"toJSON":null}');
+    const proto = JSON.parse('{"__proto__":{"x":1},"a":2}') as unknown;
+    expect(canonicalJson(proto)).toBe('{"__proto__":{"x":1},"a":2}');
+    expect(canonicalJson({ é: 1, e: 2, E: 3, 'a"b': 4 })).toBe('{"E":3,"a\\"b":4,"e":2,"é":1}');
+  });
+});
