@@ -59,10 +59,18 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
+/** Parsed datetimes by text: each routing pass reads every waiting PSR's dates, mostly the same few seconds. */
+const parsedTimes = new Map<string, number | undefined>();
+const PARSED_TIMES_MAX = 10_000;
+
 function time(v: unknown): number | undefined {
   if (typeof v !== 'string' || v === '') return undefined;
+  if (parsedTimes.has(v)) return parsedTimes.get(v);
   const t = Date.parse(v.replace(/\+0000$/, 'Z'));
-  return Number.isNaN(t) ? undefined : t;
+  const out = Number.isNaN(t) ? undefined : t;
+  if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
+  parsedTimes.set(v, out);
+  return out;
 }
 
 function num(v: unknown, fallback: number): number {
@@ -132,7 +140,11 @@ export class OmniSimulator {
     if (!this.stopped) return;
     this.stopped = false;
     // Only routing objects matter: the org need not copy other changes for the simulator.
-    this.unsubscribe = this.org.onChange((c) => this.onChange(c), { sobjects: ROUTING_OBJECTS });
+    // It reads changes and never modifies them: no copy needed either.
+    this.unsubscribe = this.org.onChange((c) => this.onChange(c), {
+      sobjects: ROUTING_OBJECTS,
+      readOnly: true,
+    });
     if (this.options.tickIntervalMs > 0) {
       this.interval = setInterval(() => this.safeTick(), this.options.tickIntervalMs);
       this.interval.unref();

@@ -134,6 +134,18 @@ function text(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * A deep copy of a record. Field values are JSON scalars (coerceValue stores nothing else), and then
+ * a spread copies everything; a record holding an object or array is deep-cloned instead.
+ */
+function copyRecord(rec: SObjectRecord): SObjectRecord {
+  for (const k in rec) {
+    const v = rec[k];
+    if (typeof v === 'object' && v !== null) return structuredClone(rec);
+  }
+  return { ...rec };
+}
+
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -150,8 +162,8 @@ export class Org implements OrgApi {
   private readonly store: Store;
   private readonly ids: IdGenerator;
   private readonly now: () => Date;
-  /** Change listeners → the objects they hear about (undefined: all). */
-  private readonly listeners = new Map<(c: RecordChange) => void, ReadonlySet<string> | undefined>();
+  /** Change listeners → which changes they hear, and whether they only read them. */
+  private readonly listeners = new Map<(c: RecordChange) => void, ChangeFilter>();
   private readonly hashes = new Map<string, number>();
   private readonly pending: RecordChange[] = [];
   private emitting = false;
@@ -234,11 +246,12 @@ export class Org implements OrgApi {
       try {
         for (let c = this.pending.shift(); c; c = this.pending.shift()) {
           // A change holds the stored record objects themselves (never changed in place: every write
-          // stores a new object); each listener gets its own deep copy, so none can touch the org.
-          for (const [l, sobjects] of [...this.listeners]) {
+          // stores a new object); each listener gets its own deep copy, so none can touch the org,
+          // except listeners that declared they only read (the Omni simulator).
+          for (const [l, { sobjects, readOnly }] of [...this.listeners]) {
             if (sobjects && !sobjects.has(c.sobject)) continue;
             try {
-              l(structuredClone(c));
+              l(readOnly === true ? c : structuredClone(c));
             } catch (error) {
               if (this.onListenerError) this.onListenerError(error, structuredClone(c));
               else failure ??= { error };
@@ -254,7 +267,7 @@ export class Org implements OrgApi {
   }
 
   onChange(listener: (change: RecordChange) => void, options?: ChangeFilter): () => void {
-    this.listeners.set(listener, options?.sobjects);
+    this.listeners.set(listener, { ...options });
     return () => {
       this.listeners.delete(listener);
     };
@@ -281,7 +294,7 @@ export class Org implements OrgApi {
     const rid = this.checkId(o, id);
     const rec = this.store.get(o.name, rid);
     if (!rec) throw this.store.deleted.has(rid) ? entityIsDeleted() : notFound();
-    if (fields === undefined) return structuredClone(rec);
+    if (fields === undefined) return copyRecord(rec);
     const out: SObjectRecord = { Id: rec.Id };
     for (const name of fields) {
       const f = this.schema.field(o.name, name.trim());
@@ -341,8 +354,11 @@ export class Org implements OrgApi {
       // Salesforce documents: "Do not specify Id or an external ID field in the request body or an
       // error is generated." The key belongs in the URL only, even when the values agree.
       // UNCONFIRMED: the code and wording of that error.
+      const keyName = f.name.toLowerCase();
       const bodyKey = Object.keys(fields).find(
-        (k) => k.toLowerCase() === f.name.toLowerCase() || k.toLowerCase() === 'id',
+        (k) =>
+          (k.length === keyName.length && k.toLowerCase() === keyName) ||
+          (k.length === 2 && k.toLowerCase() === 'id'),
       );
       if (bodyKey !== undefined) {
         throw sfError(
@@ -434,7 +450,7 @@ export class Org implements OrgApi {
 
   list(sobject: string): SObjectRecord[] {
     const o = this.objectOrThrow(sobject);
-    return this.unorderedRecords(o.name).map((r) => structuredClone(r));
+    return this.unorderedRecords(o.name).map(copyRecord);
   }
 
   /**
@@ -698,7 +714,7 @@ export class Org implements OrgApi {
     forcedId?: string,
   ): string {
     if (!o.createable && !system) throw this.typeNotAllowed(o, 'inserted');
-    if (!system && Object.keys(body ?? {}).some((k) => k.toLowerCase() === 'id')) {
+    if (!system && Object.keys(body ?? {}).some((k) => k.length === 2 && k.toLowerCase() === 'id')) {
       throw sfError(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
     }
     const parsed = this.parseBody(o, body);
@@ -759,7 +775,7 @@ export class Org implements OrgApi {
     if (!o.updateable && !system) throw this.typeNotAllowed(o, 'updated');
     const before = this.store.get(o.name, id);
     if (!before) throw this.store.deleted.has(id) ? entityIsDeleted() : notFound();
-    const bodyId = Object.keys(body ?? {}).find((k) => k.toLowerCase() === 'id');
+    const bodyId = Object.keys(body ?? {}).find((k) => k.length === 2 && k.toLowerCase() === 'id');
     if (bodyId !== undefined) {
       if (normalizeId(body[bodyId]) !== id) {
         throw sfError(
@@ -824,10 +840,19 @@ export class Org implements OrgApi {
   }
 
   private blankRecord(o: ObjectDef): SObjectRecord {
-    const rec: SObjectRecord = { Id: '' };
-    for (const f of o.fields) rec[f.name] = null;
-    return rec;
+    let blank = this.blanks.get(o);
+    if (!blank) {
+      // Built in one go (Object.fromEntries), not field by field: V8 turns an object that gets dozens
+      // of properties by computed name into a slow dictionary, and every record copied from it (and
+      // each later copy, clone and JSON of those records) would be slow too.
+      blank = Object.fromEntries([['Id', ''], ...o.fields.map((f) => [f.name, null])]) as SObjectRecord;
+      this.blanks.set(o, blank);
+    }
+    return { ...blank };
   }
+
+  /** Per object: a record with every field null, copied by blankRecord() (the schema is fixed). */
+  private readonly blanks = new WeakMap<ObjectDef, SObjectRecord>();
 
   /** createable/updateable checks, in body order, all offending fields in one error. */
   private checkWritable(
@@ -951,8 +976,10 @@ export class Org implements OrgApi {
     const n = this.store.nextCounter(`${o.name}.${f.name}`);
     const now = this.now();
     const fmt = f.displayFormat ?? '{0}';
-    return fmt
-      .replace(/\{(0+)\}/g, (_m, zeros: string) => String(n).padStart(zeros.length, '0'))
+    const numbered = fmt.replace(/\{(0+)\}/g, (_m, zeros: string) => String(n).padStart(zeros.length, '0'));
+    // Most formats carry no date token (`HO-{000000}`): nothing more to replace.
+    if (!/\{(?:YY|MM|DD)/.test(numbered)) return numbered;
+    return numbered
       .replace(/\{YYYY\}/g, String(now.getUTCFullYear()))
       .replace(/\{YY\}/g, String(now.getUTCFullYear()).slice(2))
       .replace(/\{MM\}/g, String(now.getUTCMonth() + 1).padStart(2, '0'))

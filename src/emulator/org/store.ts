@@ -20,6 +20,12 @@ export interface DeletedEntry {
   record: SObjectRecord;
 }
 
+interface IndexedField {
+  field: string;
+  caseSensitive: boolean;
+  index: Map<string, Set<string>>;
+}
+
 export function normKey(value: unknown, caseSensitive: boolean): string | null {
   if (value === null || value === undefined) return null;
   const s = typeof value === 'string' ? value : JSON.stringify(value);
@@ -33,7 +39,8 @@ export class Store {
   readonly deleted = new Map<string, DeletedEntry>();
   /** `Object.Field` → normalised value → ids (fields that are unique, external id or idLookup). */
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
-  private readonly indexed = new Map<string, { field: string; caseSensitive: boolean }[]>();
+  /** Object → its indexed fields, each with its index (the same map as in `indexes`). */
+  private readonly indexed = new Map<string, IndexedField[]>();
   readonly counters = new Map<string, number>();
   private readonly frames: Frame[] = [];
 
@@ -42,9 +49,13 @@ export class Store {
       this.records.set(o.name, new Map());
       const list = o.fields
         .filter((f) => (f.unique || f.externalId || f.idLookup) && f.type !== 'id')
-        .map((f) => ({ field: f.name, caseSensitive: f.caseSensitive }));
+        .map((f) => ({
+          field: f.name,
+          caseSensitive: f.caseSensitive,
+          index: new Map<string, Set<string>>(),
+        }));
       this.indexed.set(o.name, list);
-      for (const { field } of list) this.indexes.set(`${o.name}.${field}`, new Map());
+      for (const { field, index } of list) this.indexes.set(`${o.name}.${field}`, index);
     }
   }
 
@@ -60,8 +71,8 @@ export class Store {
 
   /** Ids of records whose indexed field equals `value` (case rules of the field). */
   lookup(sobject: string, field: string, value: unknown): string[] {
-    const idx = this.indexes.get(`${sobject}.${field}`);
     const def = this.indexed.get(sobject)?.find((x) => x.field === field);
+    const idx = def?.index;
     if (!idx || !def) {
       // Not indexed: scan.
       const out: string[] = [];
@@ -75,19 +86,17 @@ export class Store {
 
   /** Like lookup, but only for indexed fields (undefined otherwise): never scans. */
   indexedLookup(sobject: string, field: string, value: unknown): string[] | undefined {
-    const idx = this.indexes.get(`${sobject}.${field}`);
     const def = this.indexed.get(sobject)?.find((x) => x.field === field);
+    const idx = def?.index;
     if (!idx || !def) return undefined;
     const k = normKey(value, def.caseSensitive);
     return k === null ? [] : [...(idx.get(k) ?? [])];
   }
 
   private indexRecord(sobject: string, rec: SObjectRecord, add: boolean): void {
-    for (const { field, caseSensitive } of this.indexed.get(sobject) ?? []) {
+    for (const { field, caseSensitive, index: idx } of this.indexed.get(sobject) ?? []) {
       const k = normKey(rec[field], caseSensitive);
       if (k === null) continue;
-      const idx = this.indexes.get(`${sobject}.${field}`);
-      if (!idx) continue;
       let set = idx.get(k);
       if (add) {
         if (!set) idx.set(k, (set = new Set()));

@@ -153,6 +153,11 @@ export interface QueryResult {
 /** Which changes a listener hears. */
 export interface ChangeFilter {
   sobjects?: ReadonlySet<string>;
+  /**
+   * The listener only reads changes, never modifies them (nor keeps them to modify later): it gets
+   * the org's own objects instead of a deep copy of each change.
+   */
+  readOnly?: boolean;
 }
 
 export interface OrgApi {
