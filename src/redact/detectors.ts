@@ -84,6 +84,13 @@ function ssnValid(area: string, group: string, serial: string): boolean {
 
 interface Rule {
   kind: RedactionKind;
+  /**
+   * What any match of `pattern` needs, in ASCII digits: at least `minDigits` of them and a run of at
+   * least `minRun` adjacent ones. A text with fewer cannot match, so the scan is skipped (most text
+   * has no digits at all).
+   */
+  minDigits: number;
+  minRun: number;
   pattern: RegExp;
   /** Returns the replacement, or null to leave the match as it is (not confirmed). */
   replace: (match: RegExpExecArray) => string | null;
@@ -102,12 +109,16 @@ const RULES: Rule[] = [
   {
     // IBAN first: its digits could otherwise look like a card or account number.
     kind: 'iban',
+    minDigits: 2, // [0-9]{2}
+    minRun: 2,
     pattern: /\b([A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b/g,
     replace: (m) => (ibanValid(m[1] ?? '') ? `[iban ${DOTS}${lastFour(m[1] ?? '')}]` : null),
   },
   {
     // 13–19 digits, optionally grouped by single spaces or dashes; only a Luhn-valid run is a card.
     kind: 'card_number',
+    minDigits: 13, // [0-9](?:[ -]?[0-9]){12,18}
+    minRun: 1,
     pattern: /(?<![0-9A-Za-z-])([0-9](?:[ -]?[0-9]){12,18})(?![0-9]|-[0-9])/g,
     replace: (m) => {
       const d = digitsOf(m[1] ?? '');
@@ -118,6 +129,8 @@ const RULES: Rule[] = [
   {
     // US Social Security number, formatted 123-45-6789 (unformatted only in context, below).
     kind: 'national_id',
+    minDigits: 9, // [0-9]{3}-[0-9]{2}-[0-9]{4}
+    minRun: 4,
     pattern: /(?<![0-9-])([0-9]{3})-([0-9]{2})-([0-9]{4})(?![0-9-])/g,
     replace: (m) =>
       ssnValid(m[1] ?? '', m[2] ?? '', m[3] ?? '') ? `[national id ${DOTS}${m[3] ?? ''}]` : null,
@@ -125,6 +138,8 @@ const RULES: Rule[] = [
   {
     // US SSN written without dashes, or with spaces, after the word SSN / social security.
     kind: 'national_id',
+    minDigits: 9, // [0-9]{3}[ ]?[0-9]{2}[ ]?[0-9]{4}
+    minRun: 4,
     pattern: new RegExp(
       String.raw`\b(?:ssn|social\s+security(?:\s+(?:number|no\.?))?)\b${GAP}([0-9]{3})[ ]?([0-9]{2})[ ]?([0-9]{4})(?![0-9])`,
       'gi',
@@ -139,6 +154,8 @@ const RULES: Rule[] = [
   {
     // UK National Insurance number: two letters, six digits, suffix A–D (spaces allowed).
     kind: 'national_id',
+    minDigits: 6, // [0-9]{2} ?[0-9]{2} ?[0-9]{2}
+    minRun: 2,
     pattern: /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?([0-9]{2}) ?([0-9]{2}) ?([0-9]{2}) ?([A-D])\b/gi,
     replace: (m) => {
       const prefix = (m[1] ?? '').toUpperCase();
@@ -149,12 +166,16 @@ const RULES: Rule[] = [
   {
     // Spanish DNI / NIE with its check letter (mod 23): 12345678Z, X1234567L.
     kind: 'national_id',
+    minDigits: 7, // [0-9]{8}[A-Z] or [XYZ][0-9]{7}[A-Z]
+    minRun: 7,
     pattern: /\b([0-9]{8}[A-Z]|[XYZ][0-9]{7}[A-Z])\b/gi,
     replace: (m) => (spanishIdValid(m[1] ?? '') ? `[national id ${DOTS}${lastFour(m[1] ?? '')}]` : null),
   },
   {
     // Canadian SIN 123-456-782 / 123 456 782 (Luhn); the plain 9-digit form only in context.
     kind: 'national_id',
+    minDigits: 9, // [0-9]{3}[ -][0-9]{3}[ -][0-9]{3}
+    minRun: 3,
     pattern: /(?<![0-9-])([0-9]{3})([ -])([0-9]{3})\2([0-9]{3})(?![0-9-])/g,
     replace: (m) => {
       const d = `${m[1] ?? ''}${m[3] ?? ''}${m[4] ?? ''}`;
@@ -163,6 +184,8 @@ const RULES: Rule[] = [
   },
   {
     kind: 'national_id',
+    minDigits: 9, // [0-9]{9}
+    minRun: 9,
     pattern: new RegExp(
       String.raw`\b(?:sin|social\s+insurance(?:\s+number)?)\b${GAP}([0-9]{9})(?![0-9])`,
       'gi',
@@ -176,6 +199,8 @@ const RULES: Rule[] = [
   {
     // A run of 8–17 digits (spaces/dashes allowed) after an account-ish word.
     kind: 'account_number',
+    minDigits: 8, // [0-9](?:[ -]?[0-9]){7,16}
+    minRun: 1,
     pattern: new RegExp(String.raw`\b(?:${ACCOUNT_WORDS})\b${GAP}([0-9](?:[ -]?[0-9]){7,16})(?![0-9])`, 'gi'),
     replace: (m) => {
       const value = m[1] ?? '';
@@ -187,6 +212,8 @@ const RULES: Rule[] = [
   {
     // Card security code, only next to its name: "cvv 123", "security code: 1234".
     kind: 'card_security_code',
+    minDigits: 3, // [0-9]{3,4}
+    minRun: 3,
     pattern: new RegExp(
       String.raw`\b(?:cvv2?|cvc2?|cid|csc|card\s+verification\s+(?:value|code)|security\s+code)\b${GAP}([0-9]{3,4})(?![0-9])`,
       'gi',
@@ -199,6 +226,8 @@ const RULES: Rule[] = [
   {
     // PIN, only next to the word: "my pin is 4821", "PIN: 123456".
     kind: 'pin',
+    minDigits: 4, // [0-9]{4,6}
+    minRun: 4,
     pattern: new RegExp(String.raw`\bpin(?:\s*(?:number|code|no\.?))?\b${GAP}([0-9]{4,6})(?![0-9])`, 'gi'),
     replace: (m) => {
       const value = m[1] ?? '';
@@ -207,10 +236,32 @@ const RULES: Rule[] = [
   },
 ];
 
+/** How many ASCII digits a text has, and its longest run of adjacent ones. */
+function digitShape(s: string): { digits: number; run: number } {
+  let digits = 0;
+  let run = 0;
+  let current = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      current++;
+      if (current > run) run = current;
+    } else {
+      current = 0;
+    }
+  }
+  return { digits, run };
+}
+
 /** Redacts one string, adding what it found to `counts`. */
 export function redactString(input: string, counts: Counts): string {
   let out = input;
+  let shape = digitShape(out);
+  // Every detector needs digits: a text without any is returned as it is, without a scan.
+  if (shape.digits === 0) return out;
   for (const rule of RULES) {
+    if (shape.digits < rule.minDigits || shape.run < rule.minRun) continue;
     rule.pattern.lastIndex = 0;
     let result = '';
     let last = 0;
@@ -227,7 +278,11 @@ export function redactString(input: string, counts: Counts): string {
       last = m.index + m[0].length;
       counts[rule.kind] = (counts[rule.kind] ?? 0) + 1;
     }
-    out = result + out.slice(last);
+    if (last > 0) {
+      // Later detectors see the masked text (as before), so its digits are counted again.
+      out = result + out.slice(last);
+      shape = digitShape(out);
+    }
   }
   return out;
 }

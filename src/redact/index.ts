@@ -76,10 +76,11 @@ function walk(value: unknown, key: string, parentKey: string | undefined, counts
     return value.map((item) => walk(item, key, parentKey, counts));
   }
   if (value !== null && typeof value === 'object') {
+    const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const k of Object.keys(source)) {
       // Record keys of entities/collectedFields are names chosen by the bot, not values: keep them.
-      out[k] = walk(v, k, key, counts);
+      out[k] = walk(source[k], k, key, counts);
     }
     return out;
   }
@@ -139,6 +140,7 @@ const ECHOES: { pattern: RegExp; replace: string }[] = [
 /** Removes echoed values and redacts personal data from a log line or an error message. */
 export function scrubText(s: string): string {
   let out = s;
-  for (const echo of ECHOES) out = out.replace(echo.pattern, echo.replace);
+  // Every echo pattern ends its field part with ":" (and leaves it in place): without one, none applies.
+  if (out.includes(':')) for (const echo of ECHOES) out = out.replace(echo.pattern, echo.replace);
   return redactString(out, {});
 }

@@ -272,3 +272,47 @@ describe('scrubText', () => {
     expect(scrubText('plain message')).toBe('plain message');
   });
 });
+
+describe('the fewest digits each detector needs (text with fewer is not scanned)', () => {
+  it.each([
+    [
+      'a 13-digit card with no two digits adjacent',
+      'card 4 2 2 2 2 2 2 2 2 2 2 2 2 ok',
+      'card [card ••••2222] ok',
+      'card_number',
+    ],
+    [
+      'an account number of 8 single digits',
+      'account 1 2 3 4 5 6 7 8',
+      'account [account ••••5678]',
+      'account_number',
+    ],
+    ['a NI number (pairs of digits)', 'NI AB 12 34 56 C', 'NI [national id ••••456C]', 'national_id'],
+    ['a DNI (a run of 8)', 'dni 12345678Z', 'dni [national id ••••678Z]', 'national_id'],
+    ['a NIE (a run of 7)', 'nie X1234567L', 'nie [national id ••••567L]', 'national_id'],
+    ['a SIN in groups of 3', 'sin 130 692 544', 'sin [national id ••••2544]', 'national_id'],
+    ['a SIN in context (a run of 9)', 'SIN 046454286', 'SIN [national id ••••4286]', 'national_id'],
+    ['a formatted SSN', 'ssn 123-45-6789', 'ssn [national id ••••6789]', 'national_id'],
+    ['an IBAN', 'GB82 WEST 1234 5698 7654 32', '[iban ••••5432]', 'iban'],
+    ['a 3-digit CVV', 'cvv 123', 'cvv [cvv •••]', 'card_security_code'],
+    ['a 4-digit PIN', 'pin 1234', 'pin [pin ••••]', 'pin'],
+  ])('%s', (_name, input, expected, kind) => {
+    const r = redact(input);
+    expect(r.text).toBe(expected);
+    expect(r.counts).toEqual({ [kind]: 1 });
+  });
+
+  it('a later detector still sees the text an earlier one masked, and finds what remains', () => {
+    const r = redact('card 4111111111111111 and pin 4821, cvv 987');
+    expect(r.text).toBe('card [card ••••1111] and pin [pin ••••], cvv [cvv •••]');
+    expect(r.counts).toEqual({ card_number: 1, pin: 1, card_security_code: 1 });
+  });
+
+  it('leaves text without enough digits as it is, and counts nothing', () => {
+    for (const s of ['no digits at all', 'cvv 12', 'pin 123', 'account 1234567', 'ssn 12-34-567', '']) {
+      const r = redact(s);
+      expect(r.text).toBe(s);
+      expect(r.counts).toEqual({});
+    }
+  });
+});
