@@ -596,11 +596,13 @@ async function coalescedScenario(
     const trace = existsSync(traceFile)
       ? (JSON.parse(readFileSync(traceFile, 'utf8')) as {
           summary?: Record<string, unknown>;
+          memoryTimeline?: unknown;
           sfWait?: Record<string, number>;
         })
       : null;
     if (row) {
-      if (opts.trace) row.trace = trace?.summary ?? null;
+      if (opts.trace)
+        row.trace = trace?.summary ? { ...trace.summary, memoryTimeline: trace.memoryTimeline } : null;
       const sfWait = trace?.sfWait;
       if (sfWait && Object.keys(sfWait).length > 0 && row.serviceAddedSource.startsWith('bot latency')) {
         // The service's own wait on its Salesforce calls, timed inside it: includes the emulator's
@@ -919,11 +921,18 @@ async function main(): Promise<void> {
     if (r.trace) {
       const parts = Object.entries(r.trace).map(([k, v]) => {
         const t = v as { calls?: number; meanMs?: number; p99Ms?: number; maxMs?: number };
+        if (k === 'memoryTimeline') return null;
+        if (k === 'memoryPeak') {
+          const m = v as Record<string, number>;
+          return `memory peaks (MB) ${Object.entries(m)
+            .map(([part, mb]) => `${part.replace(/Mb$/, '')} ${mb}`)
+            .join(', ')}`;
+        }
         return t.calls !== undefined
           ? `${k} ×${t.calls} mean ${fmt(t.meanMs ?? null, 2)} p99 ${fmt(t.p99Ms ?? null, 2)} ms`
           : `${k} mean ${fmt(t.meanMs ?? null, 2)} p99 ${fmt(t.p99Ms ?? null, 2)} max ${fmt(t.maxMs ?? null, 1)} ms`;
       });
-      console.log(`  trace [${r.label}] (whole process life): ${parts.join('; ')}`);
+      console.log(`  trace [${r.label}] (whole process life): ${parts.filter(Boolean).join('; ')}`);
     }
   }
   console.log('\nTargets:');

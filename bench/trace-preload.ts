@@ -122,6 +122,30 @@ const timedRequest = function (this: unknown, ...args: unknown[]): http.ClientRe
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 
+/** The highest of each part of the process's memory, sampled every 50 ms: what the peak RSS is made of. */
+const memoryPeak = { rssMb: 0, heapTotalMb: 0, heapUsedMb: 0, externalMb: 0, arrayBuffersMb: 0 };
+const sampleMemory = (): void => {
+  const m = process.memoryUsage();
+  const mb = (n: number): number => Math.round((n / 1048576) * 10) / 10;
+  memoryPeak.rssMb = Math.max(memoryPeak.rssMb, mb(m.rss));
+  memoryPeak.heapTotalMb = Math.max(memoryPeak.heapTotalMb, mb(m.heapTotal));
+  memoryPeak.heapUsedMb = Math.max(memoryPeak.heapUsedMb, mb(m.heapUsed));
+  memoryPeak.externalMb = Math.max(memoryPeak.externalMb, mb(m.external));
+  memoryPeak.arrayBuffersMb = Math.max(memoryPeak.arrayBuffersMb, mb(m.arrayBuffers));
+};
+setInterval(sampleMemory, 50).unref();
+/** Every 500 ms: [seconds since start, RSS MB, heap used MB] (kept in the trace file, not printed). */
+const memoryTimeline: [number, number, number][] = [];
+const started = performance.now();
+setInterval(() => {
+  const m = process.memoryUsage();
+  memoryTimeline.push([
+    Math.round((performance.now() - started) / 100) / 10,
+    Math.round(m.rss / 1048576),
+    Math.round(m.heapUsed / 1048576),
+  ]);
+}, 500).unref();
+
 process.on('exit', () => {
   const file = process.env.BENCH_TRACE_FILE;
   if (!file) return;
@@ -145,5 +169,7 @@ process.on('exit', () => {
     p99Ms: loop.percentile(99) / 1e6,
     maxMs: loop.max / 1e6,
   };
-  writeFileSync(file, JSON.stringify({ summary: out, sfWait: Object.fromEntries(sfWait) }));
+  sampleMemory();
+  out.memoryPeak = memoryPeak;
+  writeFileSync(file, JSON.stringify({ summary: out, memoryTimeline, sfWait: Object.fromEntries(sfWait) }));
 });

@@ -111,7 +111,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     HANDOFF_STORE_URL: storePath,
     ...o.env,
   };
-  const args: string[] = [];
+  // Extra node flags for investigations (e.g. BENCH_SERVICE_NODE_ARGS='--heapsnapshot-signal=SIGUSR2').
+  const args: string[] = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   if (o.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
   if (o.traceFile) {
     args.push('--require', join(o.buildRoot, 'bench', 'trace-preload.js'));
