@@ -26,12 +26,15 @@ export function isSecretKey(key: string): boolean {
 
 export function scrubString(s: string): string {
   const clipped = s.length > MAX_STRING ? `${s.slice(0, MAX_STRING)}…` : s;
-  const masked = clipped
-    .replace(PEM, REDACTED)
-    .replace(JWT, '[jwt]')
-    .replace(BEARER, '$1 [redacted]')
-    .replace(URL_CREDENTIALS, '$1[redacted]@')
-    .replace(EMAIL, '[email]');
+  // Each replacement is skipped where its pattern cannot match: a PEM block needs "-----BEGIN ", a
+  // JWT "eyJ", URL credentials and e-mail addresses "@" (no replacement adds one where there was none).
+  let masked = clipped;
+  if (masked.includes('-----BEGIN ')) masked = masked.replace(PEM, REDACTED);
+  if (masked.includes('eyJ')) masked = masked.replace(JWT, '[jwt]');
+  masked = masked.replace(BEARER, '$1 [redacted]');
+  if (masked.includes('@')) {
+    masked = masked.replace(URL_CREDENTIALS, '$1[redacted]@').replace(EMAIL, '[email]');
+  }
   return scrubText(masked);
 }
 

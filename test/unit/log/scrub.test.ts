@@ -12,6 +12,19 @@ describe('log scrubbing', () => {
     expect(scrubString('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----')).toBe('[redacted]');
   });
 
+  it('scrubs each kind exactly, and returns text with none of them unchanged', () => {
+    expect(scrubString('user a.b@example.com wrote')).toBe('user [email] wrote');
+    expect(scrubString('https://app:s3cret@db.example.com/x')).toBe('https://[redacted]@db.example.com/x');
+    expect(scrubString('at @ mention, no address')).toBe('at @ mention, no address');
+    expect(scrubString('token eyJhbGciOi.eyJzdWIiOi.c2ln end')).toBe('token [jwt] end');
+    expect(scrubString('eyJ alone is no token')).toBe('eyJ alone is no token');
+    expect(scrubString('key -----BEGIN PUBLIC KEY-----\nabc')).toBe('key [redacted]');
+    expect(scrubString('-----BEGIN without its end')).toBe('-----BEGIN without its end');
+    expect(scrubString('BASIC dXNlcjpwYXNzd29yZA==')).toBe('BASIC [redacted]');
+    expect(scrubString('handoff submitted')).toBe('handoff submitted');
+    expect(scrubString('b7d0c7a2-1c1e-4b8e-9b55-2f1b3a0c9d11')).toBe('b7d0c7a2-1c1e-4b8e-9b55-2f1b3a0c9d11');
+  });
+
   it('replaces values under secret-looking keys whole, at any depth', () => {
     const out = scrubValue({
       headers: { authorization: 'Bearer abc.def.ghi', 'x-request-id': 'r1' },
