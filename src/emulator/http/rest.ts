@@ -363,7 +363,8 @@ export function parseDataUrl(
     segments = path
       .split('/')
       .slice(1)
-      .map((s) => decodeURIComponent(s));
+      // Without '%' there is nothing to decode (and nothing to reject).
+      .map((s) => (s.includes('%') ? decodeURIComponent(s) : s));
   } catch {
     return undefined;
   }

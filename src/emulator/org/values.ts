@@ -37,6 +37,23 @@ export function parseDateTime(s: string): Date | null {
   return date;
 }
 
+/**
+ * A datetime literal in the stored format, or null when it is not one. Remembered by text (bounded):
+ * a parse and a format per datetime field of every write add up, and clients send the same few.
+ */
+function storedDateTime(s: string): string | null {
+  const known = storedDateTimes.get(s);
+  if (known !== undefined) return known;
+  const d = parseDateTime(s);
+  const out = d ? formatDateTime(d) : null;
+  if (storedDateTimes.size >= STORED_DATETIMES_MAX) storedDateTimes.clear();
+  storedDateTimes.set(s, out);
+  return out;
+}
+
+const storedDateTimes = new Map<string, string | null>();
+const STORED_DATETIMES_MAX = 10_000;
+
 export function isValidDate(s: string): boolean {
   const m = DATE_RE.exec(s);
   if (!m) return false;
@@ -132,9 +149,9 @@ export function coerceValue(f: FieldDef, value: unknown): unknown {
     }
     case 'datetime': {
       if (typeof value !== 'string') throw cannotDeserialize('datetime', value);
-      const d = parseDateTime(value);
-      if (!d) throw cannotDeserialize('datetime', value);
-      return formatDateTime(d);
+      const stored = storedDateTime(value);
+      if (stored === null) throw cannotDeserialize('datetime', value);
+      return stored;
     }
     case 'reference':
     case 'id': {
