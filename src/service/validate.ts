@@ -21,24 +21,47 @@ function segment(key: string | number): string {
   return s.length > MAX_KEY_IN_PATH ? `${s.slice(0, MAX_KEY_IN_PATH)}…` : s;
 }
 
+/** A value still to inspect, and how it was reached (its path is only spelled out for a problem). */
+interface RawFrame {
+  value: object;
+  key: string | undefined;
+  parent: RawFrame | undefined;
+  depth: number;
+}
+
+function pathOf(frame: RawFrame): string[] {
+  const keys: string[] = [];
+  for (let f: RawFrame | undefined = frame; f?.key !== undefined; f = f.parent) keys.push(segment(f.key));
+  return keys.reverse();
+}
+
 /** Paths of forbidden keys, and whether the value nests too deeply; iterative (no stack to blow). */
-function inspectRaw(raw: unknown): FieldProblem[] {
+function inspectRaw(raw: object): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const stack: { value: unknown; path: string[]; depth: number }[] = [{ value: raw, path: [], depth: 0 }];
+  const stack: RawFrame[] = [{ value: raw, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length > 0 && problems.length < MAX_PROBLEMS) {
-    const { value, path, depth } = stack.pop() as { value: unknown; path: string[]; depth: number };
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_DEPTH) {
-      problems.push({ path: path.join('.') || '(body)', message: `nests deeper than ${MAX_DEPTH} levels` });
+    const frame = stack.pop() as RawFrame;
+    if (frame.depth > MAX_DEPTH) {
+      problems.push({
+        path: pathOf(frame).join('.') || '(body)',
+        message: `nests deeper than ${MAX_DEPTH} levels`,
+      });
       continue;
     }
+    const value = frame.value as Record<string, unknown>;
     for (const key of Object.keys(value)) {
-      const childPath = [...path, segment(key)];
       if (FORBIDDEN_KEYS.has(key)) {
-        problems.push({ path: childPath.join('.'), message: 'this key is not allowed' });
+        problems.push({
+          path: [...pathOf(frame), segment(key)].join('.'),
+          message: 'this key is not allowed',
+        });
         continue;
       }
-      stack.push({ value: (value as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
+      // Only objects and arrays can hold a key or nest; anything else has nothing to inspect.
+      const child = value[key];
+      if (child !== null && typeof child === 'object') {
+        stack.push({ value: child, key, parent: frame, depth: frame.depth + 1 });
+      }
     }
   }
   return problems;

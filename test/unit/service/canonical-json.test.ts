@@ -81,3 +81,38 @@ describe('canonicalJson and bodyHash', () => {
     expect(canonicalJson({ é: 1, e: 2, E: 3, 'a"b': 4 })).toBe('{"E":3,"a\\"b":4,"e":2,"é":1}');
   });
 });
+
+describe('validateHandoff before zod: forbidden keys and nesting', () => {
+  function problems(raw: unknown): unknown {
+    try {
+      validateHandoff(raw);
+    } catch (err) {
+      return (err as { errors?: unknown }).errors;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('names every forbidden key by its path, long keys shortened, at any depth', () => {
+    const long = 'k'.repeat(70);
+    const raw = JSON.parse(
+      `{"a":{"__proto__":{"x":1},"list":[{"constructor":1},{"b":{"prototype":2}}]},"${long}":{"__proto__":0}}`,
+    ) as unknown;
+    expect(problems(raw)).toEqual([
+      { path: `${'k'.repeat(60)}….__proto__`, message: 'this key is not allowed' },
+      { path: 'a.__proto__', message: 'this key is not allowed' },
+      { path: 'a.list.1.b.prototype', message: 'this key is not allowed' },
+      { path: 'a.list.0.constructor', message: 'this key is not allowed' },
+    ]);
+  });
+
+  it('refuses nesting deeper than 16 levels at the first level too deep', () => {
+    let deep: unknown = { end: 1 };
+    for (let i = 0; i < 20; i += 1) deep = { n: deep };
+    expect(problems({ handoffId: 'x', deep })).toEqual([
+      {
+        path: `deep.${Array.from({ length: 16 }, () => 'n').join('.')}`,
+        message: 'nests deeper than 16 levels',
+      },
+    ]);
+  });
+});
