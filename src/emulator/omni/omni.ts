@@ -30,6 +30,25 @@ export interface OmniOptions {
 
 const ACTIVE = new Set(['Assigned', 'Opened']);
 
+/** What one routing pass reads besides the PSRs. */
+interface RoutingPass {
+  now: number;
+  /** Agent user id → capacity in use. */
+  load: Map<string, number>;
+  skills: Map<string, Map<string, number>>;
+  /** PSR id → its SkillRequirements. */
+  requirements: Map<unknown, Readonly<SObjectRecord>[]>;
+  members: readonly Readonly<SObjectRecord>[];
+}
+
+/** A PSR a pass found no agent for, with what that depended on. */
+interface StuckVerdict {
+  psr: Readonly<SObjectRecord>;
+  reqs: readonly Readonly<SObjectRecord>[];
+  queue: string | undefined;
+  drop: { requestedAt: number; dropAfter: number; dropped: boolean } | undefined;
+}
+
 /** Objects whose changes can change a routing decision. */
 const ROUTING_OBJECTS = new Set([
   'Case',
@@ -92,6 +111,9 @@ export class OmniSimulator {
   private readonly assignedAt = new Map<string, number>();
   private readonly openedAt = new Map<string, number>();
   private readonly lastAssigned = new Map<string, number>();
+  /** PSR id → why routing found no agent for it (see knownStuck), valid while the world is `stuckWorld`. */
+  private readonly stuck = new Map<string, StuckVerdict>();
+  private stuckWorld = '';
   private pendingChanges: RecordChange[] = [];
   private running = false;
   private immediateScheduled = false;
@@ -139,6 +161,8 @@ export class OmniSimulator {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    // Changes made while stopped were not heard: nothing remembered about PSRs is trusted.
+    this.stuck.clear();
     // Only routing objects matter: the org need not copy other changes for the simulator.
     // It reads changes and never modifies them: no copy needed either.
     this.unsubscribe = this.org.onChange((c) => this.onChange(c), {
@@ -165,6 +189,7 @@ export class OmniSimulator {
 
   /** Forgets routing state (the org's records are reset separately). */
   reset(): void {
+    this.stuck.clear();
     this.agentsById.clear();
     this.psrQueue.clear();
     this.readyAt.clear();
@@ -297,6 +322,7 @@ export class OmniSimulator {
           }
         } else if (c.sobject === 'PendingServiceRouting') {
           if (c.kind === 'deleted') {
+            this.stuck.delete(c.id);
             this.readyAt.delete(c.id);
             this.psrQueue.delete(c.id);
           } else if (c.after?.IsReadyForRouting === true && !this.readyAt.has(c.id)) {
@@ -439,14 +465,40 @@ export class OmniSimulator {
       if (a.online) roomiest = Math.max(roomiest, a.capacity - (load.get(a.userId) ?? 0));
     }
     if (!waiting.some((p) => num(p.CapacityWeight, 1) <= roomiest)) return 0;
+    // SkillRequirements by their PSR (the table grows with every handoff: no scan per PSR).
+    const requirements = new Map<unknown, Readonly<SObjectRecord>[]>();
+    for (const r of this.records('SkillRequirement')) {
+      const list = requirements.get(r.RelatedRecordId);
+      if (list) list.push(r);
+      else requirements.set(r.RelatedRecordId, [r]);
+    }
+    const pass: RoutingPass = {
+      now,
+      load,
+      skills: this.agentSkills(skillsNow),
+      requirements,
+      members: this.records('GroupMember'),
+    };
+    const world = this.worldKey(pass);
+    if (world !== this.stuckWorld) {
+      this.stuck.clear();
+      this.stuckWorld = world;
+    }
+    // A pass assigns nothing unless some waiting PSR has a candidate under the loads it starts with
+    // (no assignment, no change of load). PSRs already known to have none are not evaluated again;
+    // only when one has a candidate does the full pass below run, in routing order.
+    const assignable = waiting.some((psr) => {
+      if (this.knownStuck(psr, pass)) return false;
+      try {
+        return (this.candidatesFor(psr, pass, true)?.candidates.length ?? 0) > 0;
+      } catch {
+        return true; // the full pass reports it
+      }
+    });
+    if (!assignable) return 0;
     // When each PSR was requested, read once per pass (not inside the sort's comparisons).
     const requested = new Map<string, number>();
-    for (const p of waiting) {
-      requested.set(
-        p.Id,
-        time(p.CustomRequestedDateTime) ?? time(p.CreatedDate) ?? this.readyAt.get(p.Id) ?? now,
-      );
-    }
+    for (const p of waiting) requested.set(p.Id, this.requestedAt(p, now).at);
     const requestedAt = (p: Readonly<SObjectRecord>): number => requested.get(p.Id) ?? now;
     waiting.sort((a, b) => {
       const pa = num(a.RoutingPriority, Number.MAX_SAFE_INTEGER);
@@ -457,54 +509,15 @@ export class OmniSimulator {
       if (ta !== tb) return ta - tb;
       return a.Id < b.Id ? -1 : 1;
     });
-    const skills = this.agentSkills(skillsNow);
-    // SkillRequirements by their PSR (the table grows with every handoff: no scan per PSR).
-    const requirements = new Map<unknown, Readonly<SObjectRecord>[]>();
-    for (const r of this.records('SkillRequirement')) {
-      const list = requirements.get(r.RelatedRecordId);
-      if (list) list.push(r);
-      else requirements.set(r.RelatedRecordId, [r]);
-    }
-    const members = this.records('GroupMember');
     let actions = 0;
     for (const psr of waiting) {
       try {
-        const weight = num(psr.CapacityWeight, 1);
-        let candidates = [...this.agentsById.values()].filter(
-          (a) => a.online && a.capacity - (load.get(a.userId) ?? 0) >= weight,
-        );
-        const queueId =
-          this.psrQueue.get(psr.Id) ??
-          (typeof psr.GroupId === 'string'
-            ? psr.GroupId
-            : typeof psr.QueueId === 'string'
-              ? psr.QueueId
-              : undefined);
-        if (psr.RoutingType === 'QueueBased' || (psr.RoutingType !== 'SkillsBased' && queueId)) {
-          if (!queueId) continue;
-          const users = new Set(members.filter((m) => m.GroupId === queueId).map((m) => m.UserOrGroupId));
-          candidates = candidates.filter((a) => users.has(a.userId));
-        } else {
-          let reqs = requirements.get(psr.Id) ?? [];
-          const dropAfter = psr.DropAdditionalSkillsTimeout;
-          if (typeof dropAfter === 'number' && now - requestedAt(psr) >= dropAfter * 1000) {
-            reqs = reqs.filter((r) => r.IsAdditionalSkill !== true);
-          }
-          candidates = candidates.filter((a) => {
-            const mine = skills.get(a.userId);
-            return reqs.every((r) => {
-              const level = typeof r.SkillId === 'string' ? mine?.get(r.SkillId) : undefined;
-              return level !== undefined && level >= num(r.SkillLevel, 0);
-            });
-          });
-        }
-        if (psr.IsPreferredUserRequired === true && typeof psr.PreferredUserId === 'string') {
-          candidates = candidates.filter((a) => a.userId === psr.PreferredUserId);
-        } else if (typeof psr.PreferredUserId === 'string') {
-          const preferred = candidates.filter((a) => a.userId === psr.PreferredUserId);
-          if (preferred.length > 0) candidates = preferred;
-        }
-        if (candidates.length === 0) continue;
+        // Until the first assignment of this pass the loads are the ones the verdicts were made with.
+        if (actions === 0 && this.knownStuck(psr, pass)) continue;
+        const found = this.candidatesFor(psr, pass, actions === 0);
+        if (!found || found.candidates.length === 0) continue;
+        const { queueId, weight } = found;
+        const candidates = found.candidates;
         const leastActive = psr.RoutingModel === 'LeastActive';
         candidates.sort((a, b) => {
           const la = load.get(a.userId) ?? 0;
@@ -547,12 +560,115 @@ export class OmniSimulator {
     return actions;
   }
 
+  /** When a PSR was requested, and whether that comes from its own fields (fixed) or not. */
+  private requestedAt(psr: Readonly<SObjectRecord>, now: number): { at: number; fromRecord: boolean } {
+    const fromRecord = time(psr.CustomRequestedDateTime) ?? time(psr.CreatedDate);
+    if (fromRecord !== undefined) return { at: fromRecord, fromRecord: true };
+    return { at: this.readyAt.get(psr.Id) ?? now, fromRecord: false };
+  }
+
+  /**
+   * The agents a waiting PSR can go to under the pass's loads (undefined: a queue-routed PSR without a
+   * queue). With `remember`, a PSR with none is noted as stuck (see knownStuck).
+   */
+  private candidatesFor(
+    psr: Readonly<SObjectRecord>,
+    pass: RoutingPass,
+    remember: boolean,
+  ): { candidates: AgentConfig[]; queueId: string | undefined; weight: number } | undefined {
+    const { now, load, skills, requirements, members } = pass;
+    const weight = num(psr.CapacityWeight, 1);
+    let candidates = [...this.agentsById.values()].filter(
+      (a) => a.online && a.capacity - (load.get(a.userId) ?? 0) >= weight,
+    );
+    const queueId =
+      this.psrQueue.get(psr.Id) ??
+      (typeof psr.GroupId === 'string'
+        ? psr.GroupId
+        : typeof psr.QueueId === 'string'
+          ? psr.QueueId
+          : undefined);
+    const allReqs = requirements.get(psr.Id) ?? [];
+    let drop: StuckVerdict['drop'];
+    let cacheable = true;
+    if (psr.RoutingType === 'QueueBased' || (psr.RoutingType !== 'SkillsBased' && queueId)) {
+      if (!queueId) {
+        if (remember) this.rememberStuck(psr, allReqs, drop);
+        return undefined;
+      }
+      const users = new Set(members.filter((m) => m.GroupId === queueId).map((m) => m.UserOrGroupId));
+      candidates = candidates.filter((a) => users.has(a.userId));
+    } else {
+      let reqs = allReqs;
+      const dropAfter = psr.DropAdditionalSkillsTimeout;
+      if (typeof dropAfter === 'number') {
+        const requested = this.requestedAt(psr, now);
+        const dropped = now - requested.at >= dropAfter * 1000;
+        if (dropped) reqs = reqs.filter((r) => r.IsAdditionalSkill !== true);
+        drop = { requestedAt: requested.at, dropAfter, dropped };
+        cacheable = requested.fromRecord;
+      }
+      candidates = candidates.filter((a) => {
+        const mine = skills.get(a.userId);
+        return reqs.every((r) => {
+          const level = typeof r.SkillId === 'string' ? mine?.get(r.SkillId) : undefined;
+          return level !== undefined && level >= num(r.SkillLevel, 0);
+        });
+      });
+    }
+    if (psr.IsPreferredUserRequired === true && typeof psr.PreferredUserId === 'string') {
+      candidates = candidates.filter((a) => a.userId === psr.PreferredUserId);
+    } else if (typeof psr.PreferredUserId === 'string') {
+      const preferred = candidates.filter((a) => a.userId === psr.PreferredUserId);
+      if (preferred.length > 0) candidates = preferred;
+    }
+    if (remember && cacheable && candidates.length === 0) this.rememberStuck(psr, allReqs, drop);
+    return { candidates, queueId, weight };
+  }
+
+  /**
+   * Everything besides the PSR itself that decides whether a PSR finds an agent: presence, capacity
+   * and load of each agent, their skills (effective now) and queue memberships.
+   */
+  private worldKey(pass: RoutingPass): string {
+    const parts: string[] = [];
+    for (const a of this.agentsById.values()) {
+      parts.push(`${a.userId}|${a.online}|${a.capacity}|${pass.load.get(a.userId) ?? 0}`);
+    }
+    for (const [user, levels] of pass.skills) parts.push(`${user}:${JSON.stringify([...levels])}`);
+    for (const m of pass.members) parts.push(`${String(m.GroupId)}>${String(m.UserOrGroupId)}`);
+    return parts.join('\n');
+  }
+
+  private rememberStuck(
+    psr: Readonly<SObjectRecord>,
+    reqs: readonly Readonly<SObjectRecord>[],
+    drop: StuckVerdict['drop'],
+  ): void {
+    this.stuck.set(psr.Id, { psr, reqs, queue: this.psrQueue.get(psr.Id), drop });
+  }
+
+  /**
+   * True when an earlier pass found no agent for this PSR and nothing it depended on has changed: the
+   * same record (a write stores a new object), the same SkillRequirements, the same queue link, the
+   * same side of its additional-skill drop time, and the same world (checked per pass, worldKey).
+   */
+  private knownStuck(psr: Readonly<SObjectRecord>, pass: RoutingPass): boolean {
+    const v = this.stuck.get(psr.Id);
+    if (!v || v.psr !== psr || v.queue !== this.psrQueue.get(psr.Id)) return false;
+    const reqs = pass.requirements.get(psr.Id) ?? [];
+    if (reqs.length !== v.reqs.length || reqs.some((r, i) => r !== v.reqs[i])) return false;
+    if (v.drop && pass.now - v.drop.requestedAt >= v.drop.dropAfter * 1000 !== v.drop.dropped) return false;
+    return true;
+  }
+
   /** Serialisable routing state (presence and queue links). */
   snapshot(): unknown {
     return { agents: [...this.agentsById.values()], psrQueue: [...this.psrQueue] };
   }
 
   restore(state: unknown): void {
+    this.stuck.clear();
     const s = state as { agents?: AgentConfig[]; psrQueue?: [string, string][] } | undefined;
     if (!s) return;
     for (const a of s.agents ?? []) this.agentsById.set(a.userId, { ...a });
