@@ -8,8 +8,8 @@ import type { ConversationState } from './conversation-state';
 import type { PolicyConfig, PolicyRule } from './policy-config';
 import {
   amountOf,
-  compilePhrases,
-  findCompiledPhrase,
+  compilePhraseSet,
+  findInPhraseSet,
   matchesPattern,
   normalizedSetting,
   normalizeText,
@@ -105,17 +105,12 @@ function firstPhraseIn(
 ): { phrase: string; language: string; text: string } | undefined {
   const messages = state.customerMessages;
   if (messages.length === 0) return undefined;
-  const lists = Object.entries(phrases).map(([language, list]) => ({
-    language,
-    compiled: compilePhrases(list),
-  }));
+  const set = compilePhraseSet(phrases);
+  if (set.anyNeedle === null) return undefined;
   const normalized = ev.normalizedMessages();
   for (let i = 0; i < messages.length; i++) {
-    const haystack = normalized[i] ?? '';
-    for (const { language, compiled } of lists) {
-      const phrase = findCompiledPhrase(haystack, compiled);
-      if (phrase !== undefined) return { phrase, language, text: messages[i]?.text ?? '' };
-    }
+    const hit = findInPhraseSet(normalized[i] ?? '', set);
+    if (hit !== undefined) return { ...hit, text: messages[i]?.text ?? '' };
   }
   return undefined;
 }

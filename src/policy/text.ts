@@ -1,7 +1,11 @@
 /** Text helpers the policy rules share: accent- and case-insensitive phrase matching. */
 
+const NOT_ASCII = /[\u0080-\uffff]/;
+
 /** Lower case, accents removed, runs of white space collapsed, typographic apostrophes made plain. */
 export function normalizeText(s: string): string {
+  // ASCII text has nothing to decompose, no combining marks and no typographic apostrophes.
+  if (!NOT_ASCII.test(s)) return s.toLowerCase().replace(/\s+/g, ' ').trim();
   return s
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
@@ -72,6 +76,75 @@ export function compilePhrases(list: readonly string[]): CompiledPhrase[] {
 export function findCompiledPhrase(haystack: string, list: readonly CompiledPhrase[]): string | undefined {
   for (const c of list) {
     if (haystack.includes(c.needle) && c.expression.test(haystack)) return c.phrase;
+  }
+  return undefined;
+}
+
+/** Phrases by language (a rule's configuration), compiled once. */
+export interface CompiledPhraseSet {
+  /** In the configuration's order: languages as Object.entries lists them, phrases in list order. */
+  readonly languages: readonly { readonly language: string; readonly phrases: readonly CompiledPhrase[] }[];
+  /**
+   * Finds any phrase's needle anywhere in a normalised text; a phrase can only match where its
+   * needle occurs, so a text it does not match holds none of the phrases. Null: no phrase can match.
+   */
+  readonly anyNeedle: RegExp | null;
+}
+
+interface PhraseSetEntry {
+  /** What the set was compiled from: each language, its list (the same array) and its phrases. */
+  readonly from: readonly { language: string; list: readonly string[]; phrases: readonly string[] }[];
+  readonly set: CompiledPhraseSet;
+}
+
+/** Keyed by the configuration's own object, checked against what it held when compiled. */
+const phraseSets = new WeakMap<object, PhraseSetEntry>();
+
+function stillCompiledFrom(
+  entry: PhraseSetEntry,
+  byLanguage: Readonly<Record<string, readonly string[]>>,
+): boolean {
+  const languages = Object.keys(byLanguage);
+  if (languages.length !== entry.from.length) return false;
+  for (let i = 0; i < languages.length; i++) {
+    const was = entry.from[i];
+    const language = languages[i] as string;
+    const list = byLanguage[language];
+    if (was === undefined || was.language !== language || was.list !== list || list === undefined)
+      return false;
+    if (list.length !== was.phrases.length) return false;
+    for (let j = 0; j < list.length; j++) if (list[j] !== was.phrases[j]) return false;
+  }
+  return true;
+}
+
+/** A rule's phrases by language, compiled once for as long as the configuration holds the same phrases. */
+export function compilePhraseSet(byLanguage: Readonly<Record<string, readonly string[]>>): CompiledPhraseSet {
+  const cached = phraseSets.get(byLanguage);
+  if (cached !== undefined && stillCompiledFrom(cached, byLanguage)) return cached.set;
+  const from = Object.entries(byLanguage).map(([language, list]) => ({ language, list, phrases: [...list] }));
+  const languages = from.map(({ language, phrases }) => ({ language, phrases: compilePhrases(phrases) }));
+  const needles = languages.flatMap((l) => l.phrases.map((p) => escapeRegExp(p.needle)));
+  const set: CompiledPhraseSet = {
+    languages,
+    anyNeedle: needles.length === 0 ? null : new RegExp(needles.join('|')),
+  };
+  phraseSets.set(byLanguage, { from, set });
+  return set;
+}
+
+/**
+ * The first phrase of the set found in a normalised text, trying languages in order and each
+ * language's phrases in list order (as `findCompiledPhrase` per language), with its language.
+ */
+export function findInPhraseSet(
+  haystack: string,
+  set: CompiledPhraseSet,
+): { phrase: string; language: string } | undefined {
+  if (set.anyNeedle === null || !set.anyNeedle.test(haystack)) return undefined;
+  for (const { language, phrases } of set.languages) {
+    const phrase = findCompiledPhrase(haystack, phrases);
+    if (phrase !== undefined) return { phrase, language };
   }
   return undefined;
 }

@@ -1,6 +1,8 @@
 import {
   compilePhrases,
+  compilePhraseSet,
   findCompiledPhrase,
+  findInPhraseSet,
   findPhrase,
   matchesPattern,
   normalizedSetting,
@@ -63,5 +65,44 @@ describe('policy text matching', () => {
       expect(normalizedSetting(s)).toBe(normalizeText(s));
       expect(normalizedSetting(s)).toBe(normalizeText(s));
     }
+  });
+
+  it('normalises ASCII and non-ASCII text alike', () => {
+    expect(normalizeText('  Talk\tTO\n a   PERSON  ')).toBe('talk to a person');
+    expect(normalizeText('  Ça NE sert\u00a0à RIEN  ')).toBe('ca ne sert a rien');
+    expect(normalizeText('J’EN ai MARRE')).toBe("j'en ai marre");
+    expect(normalizeText('')).toBe('');
+  });
+
+  it('finds the first phrase of a set by language order, then list order, as per-language lookups do', () => {
+    const byLanguage = { en: ['useless', 'fed up'], fr: ['inutile', "j'en ai marre"], de: ['   '] };
+    const set = compilePhraseSet(byLanguage);
+    expect(compilePhraseSet(byLanguage)).toBe(set); // compiled once
+    const find = (text: string) => findInPhraseSet(normalizeText(text), set);
+    expect(find('C’est inutile, I am FED UP')).toEqual({ phrase: 'fed up', language: 'en' });
+    expect(find('j’en ai marre')).toEqual({ phrase: "j'en ai marre", language: 'fr' });
+    expect(find('uselessness')).toBeUndefined(); // the needle occurs, the whole words do not
+    expect(find('all good')).toBeUndefined();
+    expect(compilePhraseSet({ en: ['  '] }).anyNeedle).toBeNull();
+  });
+
+  it('compiles a set again when its configuration changed in place', () => {
+    const byLanguage: Record<string, string[]> = { en: ['useless'] };
+    expect(findInPhraseSet('fed up', compilePhraseSet(byLanguage))).toBeUndefined();
+    byLanguage.en?.push('fed up');
+    expect(findInPhraseSet('fed up', compilePhraseSet(byLanguage))).toEqual({
+      phrase: 'fed up',
+      language: 'en',
+    });
+    byLanguage.es = ['harto'];
+    expect(findInPhraseSet('harto', compilePhraseSet(byLanguage))).toEqual({
+      phrase: 'harto',
+      language: 'es',
+    });
+    byLanguage.en = ['harto'];
+    expect(findInPhraseSet('harto', compilePhraseSet(byLanguage))).toEqual({
+      phrase: 'harto',
+      language: 'en',
+    });
   });
 });
