@@ -267,6 +267,18 @@ describe('scrubText', () => {
       'Foreign key external ID: [value removed] not found for field Bank_Customer_Id__c in entity Account',
     );
   });
+  it('finds the echoes in any letter case, and leaves other text with colons alone', () => {
+    expect(scrubText('Email: INVALID EMAIL ADDRESS: amelia@example')).toBe(
+      'Email: INVALID EMAIL ADDRESS: [value removed]',
+    );
+    expect(scrubText('Score: Value Not Of Required Type: high')).toBe(
+      'Score: Value Not Of Required Type: [value removed]',
+    );
+    expect(scrubText("urgency high: the bot's priority hint")).toBe("urgency high: the bot's priority hint");
+    expect(scrubText('a value: not removed; invalid: neither')).toBe(
+      'a value: not removed; invalid: neither',
+    );
+  });
   it('redacts personal data in log lines', () => {
     expect(scrubText('retrying with card 4111111111111111')).toBe('retrying with card [card ••••1111]');
     expect(scrubText('plain message')).toBe('plain message');
