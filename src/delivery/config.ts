@@ -50,6 +50,12 @@ export const deliveryConfigSchema = z
      * 0 turns holding off.
      */
     maxHoldMs: z.number().int().min(0).max(1_000).default(30),
+    /**
+     * Event-loop utilization (0..1) at which the service counts as saturated: then a call with room to
+     * spare waits for the one in flight (at most maxSaturatedHoldMs), as requests are queueing anyway.
+     */
+    saturatedLoad: z.number().min(0.1).max(1).default(0.8),
+    maxSaturatedHoldMs: z.number().int().min(0).max(5_000).default(1_000),
     /** How often the worker looks for due retries and expired leases when nothing else wakes it. */
     pollIntervalMs: z.number().int().min(10).default(500),
     /**

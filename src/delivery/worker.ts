@@ -27,7 +27,10 @@
  * queued handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff or a
  * steady stream that cannot fill a call that fast (200/s fills a 31-graph call in 150 ms) never
  * waits; a burst goes out in full calls. With every slot busy, what arrives queues and leaves in the
- * fullest calls there are when slots free.
+ * fullest calls there are when slots free. While the service is saturated (its event loop busy for
+ * `saturatedLoad` of the time: requests are queueing, more handoffs are coming than have arrived), a
+ * call with room to spare waits for the one already in flight to answer (at most `maxSaturatedHoldMs`,
+ * Nagle-style), so a burst that is accepted slowly still leaves in full calls.
  *
  * Slots: `concurrency` calls in flight at once; while any call has been running longer than
  * `slowCallMs` (the org is slow), new calls start only while fewer than `slowConcurrency` are in
@@ -40,6 +43,7 @@
  * handoff in Salesforce (verifyFirst) instead of writing it again.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { DeliveryOutcome, PreparedHandoff } from '../contract/prepared';
 import { retryDelayMs } from './backoff';
 import type { RetryKind } from './backoff';
@@ -69,6 +73,8 @@ export interface DeliveryWorkerOptions {
   maxCallCost?: number;
   logger?: DeliveryLogger;
   metrics?: DeliveryMetrics;
+  /** How busy this process's event loop is, 0..1 (default: its utilization over ~50 ms); tests inject it. */
+  load?: () => number;
   /** Epoch ms; injected in tests. */
   now?: () => number;
   /** 0..1; injected in tests for deterministic jitter. */
@@ -80,6 +86,8 @@ export type StateListener = (record: StoredHandoff) => void;
 
 interface InFlight {
   ids: string[];
+  /** Sent with room to spare (fewer than a call holds). */
+  partial: boolean;
   startedAt: number;
   done: Promise<void>;
 }
@@ -105,6 +113,7 @@ export class DeliveryWorker {
   private readonly metrics: DeliveryMetrics | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly load: () => number;
   readonly breaker: CircuitBreaker;
 
   private running = false;
@@ -140,6 +149,7 @@ export class DeliveryWorker {
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.load = options.load ?? eventLoopLoad();
     this.workerId = options.config.workerId
       ? `${options.config.workerId}-${randomUUID().slice(0, 8)}`
       : `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -375,6 +385,13 @@ export class DeliveryWorker {
     const capacity = this.callCapacity();
     if (taken >= capacity) return 0;
     const now = this.now();
+    // Saturated (the event loop has a backlog of requests: more handoffs are on their way than the
+    // rate so far shows): while a partial call is in flight, the next waits for its answer, so a
+    // burst the service accepts slowly still leaves in full calls.
+    if ([...this.inFlight].some((f) => f.partial) && this.load() >= this.config.saturatedLoad) {
+      const untilSaturated = first.queuedAt + this.config.maxSaturatedHoldMs;
+      if (now < untilSaturated) return untilSaturated - now;
+    }
     const until = first.queuedAt + maxHoldMs;
     if (now >= until) return 0;
     // At the rate of the last maxHoldMs, does the call fill within about as long again?
@@ -455,6 +472,7 @@ export class DeliveryWorker {
   private track(batch: StoredHandoff[], probe: boolean): InFlight {
     const entry: InFlight = {
       ids: batch.map((r) => r.handoffId),
+      partial: batch.length < this.callCapacity(),
       startedAt: this.now(),
       done: Promise.resolve(),
     };
@@ -749,4 +767,19 @@ export class DeliveryWorker {
       }
     }
   }
+}
+
+/** The event loop's utilization over the last ~windowMs (0..1), sampled when asked. */
+export function eventLoopLoad(windowMs = 50): () => number {
+  let last = performance.eventLoopUtilization();
+  let value = 0;
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const d = performance.eventLoopUtilization(now, last);
+    if (d.idle + d.active >= windowMs) {
+      value = d.utilization;
+      last = now;
+    }
+    return value;
+  };
 }

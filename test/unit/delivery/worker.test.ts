@@ -344,6 +344,10 @@ describe('DeliveryWorker', () => {
       }
       throw new Error(`gave up waiting for ${what}`);
     };
+    let load = 0;
+    beforeEach(() => {
+      load = 0;
+    });
     const running = async (config: DeliveryConfigInput, cost?: { each: number; max: number }) => {
       const w = new DeliveryWorker({
         store,
@@ -358,6 +362,7 @@ describe('DeliveryWorker', () => {
         maxCallCost: cost?.max,
         now: () => clock,
         random: () => 0.5,
+        load: () => load,
       });
       workers.push(w);
       w.start();
@@ -423,6 +428,46 @@ describe('DeliveryWorker', () => {
       expect(sorted(sf.batches[1])).toEqual(sorted([...three, ...fourth]));
       await settle(allRouted(5), 'all routed');
       expect([...sf.writes.values()].every((n) => n === 1)).toBe(true);
+    });
+
+    it('while the service is saturated, a call with room to spare waits for the one in flight', async () => {
+      const w = await running({
+        maxHoldMs: 50,
+        maxBatchSize: 10,
+        saturatedLoad: 0.8,
+        maxSaturatedHoldMs: 1_000,
+      });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      const [first] = await arrive(1, w);
+      load = 0.95; // requests are queueing in the event loop
+      const trickle: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        clock += 100; // too slow for the rate rule to hold them
+        trickle.push(...(await arrive(1, w)));
+      }
+      expect(sf.batches).toEqual([[first]]);
+      gate.resolve(); // the partial call answers: what waited goes together
+      await settle(() => sf.batches.length === 2, 'the second call');
+      expect(sorted(sf.batches[1])).toEqual(sorted(trickle));
+      await settle(allRouted(4), 'all routed');
+    });
+
+    it('while saturated, a call waits for the partial one in flight at most maxSaturatedHoldMs', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxSaturatedHoldMs: 300 });
+      const gate = deferred();
+      sf.script.push({ block: gate.promise });
+      await arrive(1, w);
+      load = 1;
+      const [late] = await arrive(1, w);
+      clock += 299;
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(1);
+      clock += 1;
+      await w.pumpNow();
+      expect(sf.batches[1]).toEqual([late]);
+      gate.resolve();
+      await settle(allRouted(2), 'all routed');
     });
 
     it('a held call leaves when its oldest handoff has waited maxHoldMs', async () => {
