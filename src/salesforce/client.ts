@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createPrivateKey } from 'node:crypto';
-import { Connection, OAuth2 } from 'jsforce';
+import { Connection, OAuth2 } from 'jsforce/core';
 import { SignJWT } from 'jose';
 import type { CompositeGraph, ResolvedIds } from '../plan/graph';
 import type { SalesforceMapping } from '../plan/mapping';
