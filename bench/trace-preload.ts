@@ -53,9 +53,12 @@ try {
   if (proto) {
     for (const m of [
       'accept',
+      // the group commit that writes queued accepts and delivered batches (one fsync each)
+      'commitGroup',
       'get',
       'claimBatch',
       'markDelivered',
+      'markDeliveredMany',
       'markRetry',
       'markDeadLetter',
       'renewLease',
