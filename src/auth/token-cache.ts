@@ -10,7 +10,7 @@
  *   it only while the same set is current, so a rotated or refreshed key set ends it.
  * - Bounded: least recently used entries go first, so a flood of distinct tokens cannot grow memory.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface CachedToken<P> {
   /** What the verification answered (copied out on every hit). */
@@ -26,7 +26,8 @@ export interface CachedToken<P> {
 export const DEFAULT_TOKEN_CACHE_SIZE = 1000;
 
 export function tokenCacheKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // crypto.hash: the one-shot form, without a Hash object per call.
+  return hash('sha256', token, 'base64url');
 }
 
 export class VerifiedTokenCache<P> {

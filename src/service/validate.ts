@@ -3,7 +3,7 @@
  * Before zod sees it, the raw value is checked for keys that could reach an object's prototype and
  * for nesting deeper than any valid handoff.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { z } from 'zod';
 import { handoffRequestSchema, type Handoff } from '../contract/handoff';
 import type { Caller } from '../contract/prepared';
@@ -177,7 +177,8 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 (hex) of the validated request (defaults applied) as canonical JSON. */
 export function bodyHash(h: Handoff): string {
-  return createHash('sha256').update(canonicalJson(h)).digest('hex');
+  // crypto.hash: the one-shot form of createHash().update().digest(), without a Hash object.
+  return hash('sha256', canonicalJson(h), 'hex');
 }
 
 /** A stable key for a caller (JSON, so no two callers share one). */
@@ -194,10 +195,7 @@ export function callerKey(c: Caller): string {
 
 /** 32 hex characters naming the caller inside a bodyHash. */
 export function callerTag(c: Caller): string {
-  return createHash('sha256')
-    .update(`fsc-handoff caller\0${callerKey(c)}`)
-    .digest('hex')
-    .slice(0, 32);
+  return hash('sha256', `fsc-handoff caller\0${callerKey(c)}`, 'hex').slice(0, 32);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { bodyHash, canonicalJson, validateHandoff } from '../../../src/service';
+import { boundBodyHash, callerTag } from '../../../src/service/validate';
 
 /**
  * Stored handoffs keep bodyHash (SHA-256 of canonicalJson): a replay is recognised only if the same
@@ -52,6 +53,19 @@ describe('canonicalJson and bodyHash', () => {
   it('hash a validated handoff exactly as stored hashes were made', () => {
     expect(bodyHash(validateHandoff(pinnedBody()))).toBe(
       '8f93ed1c7baa42472ae95c8dba8dad03b9e113cf3188fa0addfeba0f78492a3b',
+    );
+  });
+
+  it('bind a body hash to its caller with the same tag as stored records carry', () => {
+    expect(callerTag({ kind: 'jwt', issuer: 'https://bots.example.test', subject: 'penny-bot' })).toBe(
+      '772b89c433852cc6a01214cf45f80f3a',
+    );
+    expect(callerTag({ kind: 'adapter', platform: 'rasa', principal: 'bänk-bot' })).toBe(
+      '1f7aa0d13bdee5a1b48a05468353fea4',
+    );
+    const h = validateHandoff(pinnedBody());
+    expect(boundBodyHash(h, { kind: 'jwt', issuer: 'https://bots.example.test', subject: 'penny-bot' })).toBe(
+      '8f93ed1c7baa42472ae95c8dba8dad03b9e113cf3188fa0addfeba0f78492a3b.772b89c433852cc6a01214cf45f80f3a',
     );
   });
 
