@@ -1,17 +1,18 @@
 import type { StoreConfig } from '../config';
 import { PostgresHandoffStore } from './postgres-store';
-import { SqliteHandoffStore } from './sqlite-store';
+import { ThreadedSqliteStore } from './sqlite-thread';
 import type { HandoffStore } from './types';
 
 export * from './types';
 export { SqliteHandoffStore } from './sqlite-store';
+export { ThreadedSqliteStore } from './sqlite-thread';
 export { PostgresHandoffStore } from './postgres-store';
 
-/** Opens the configured store and creates its schema. */
+/** Opens the configured store and creates its schema (SQLite on its own thread: see sqlite-thread.ts). */
 export async function openHandoffStore(config: StoreConfig): Promise<HandoffStore> {
   const store: HandoffStore =
     config.kind === 'sqlite'
-      ? new SqliteHandoffStore({ path: config.path })
+      ? new ThreadedSqliteStore({ path: config.path })
       : new PostgresHandoffStore({
           connectionString: config.connectionString,
           schema: config.schema,

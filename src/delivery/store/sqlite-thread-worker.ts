@@ -1,0 +1,71 @@
+/**
+ * The store's thread (see sqlite-thread.ts): owns the SqliteHandoffStore and answers each request
+ * with its method's value. Calls run as they arrive; the store's own group commit gathers the writes
+ * of one turn of this thread's event loop into one transaction.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteHandoffStore } from './sqlite-store';
+import type { ThreadReply, ThreadRequest } from './sqlite-thread';
+import type { AcceptResult } from './types';
+
+const port = parentPort;
+if (!port) throw new Error('sqlite-thread-worker runs as a worker thread');
+const store = new SqliteHandoffStore({ path: (workerData as { path: string }).path });
+
+const METHODS = new Set<string>([
+  'migrate',
+  'accept',
+  'get',
+  'claimBatch',
+  'renewLease',
+  'markDelivered',
+  'markDeliveredMany',
+  'markRetry',
+  'markDeadLetter',
+  'markAgentAssigned',
+  'release',
+  'requeue',
+  'listByState',
+  'listAwaitingAgent',
+  'stats',
+  'ping',
+  'close',
+]);
+
+function reply(message: ThreadReply): void {
+  port?.postMessage(message);
+}
+
+port.on('message', (request: ThreadRequest) => {
+  const { id, method, args } = request;
+  if (!METHODS.has(method)) {
+    reply({ id, ok: false, error: { name: 'Error', message: `unknown store method ${method}` } });
+    return;
+  }
+  const fn = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
+  let result: Promise<unknown>;
+  try {
+    result = (fn as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+  } catch (err) {
+    result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+  result.then(
+    (value) => {
+      // A new record's handoff is what the caller sent: not copied back (the caller restores it).
+      if (method === 'accept' && (value as AcceptResult).kind === 'accepted') {
+        const r = value as AcceptResult;
+        value = { kind: r.kind, record: { ...r.record, prepared: null } };
+      }
+      reply({ id, ok: true, value });
+    },
+    (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const code = (e as { code?: unknown }).code;
+      reply({
+        id,
+        ok: false,
+        error: { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) },
+      });
+    },
+  );
+});

@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openHandoffStore, SqliteHandoffStore, ThreadedSqliteStore } from '../../../../src/delivery/store';
+import type { HandoffStore } from '../../../../src/delivery/store';
+import { prepared } from '../fixtures';
+import { describeHandoffStore } from './handoff-store-suite';
+
+// The same contract as the engine, through the store's thread.
+describeHandoffStore('SQLite on its own thread (:memory:)', {
+  async open() {
+    const s = new ThreadedSqliteStore({ path: ':memory:' });
+    await s.migrate();
+    return s;
+  },
+  cleanup: (s: HandoffStore) => s.close(),
+});
+
+describe('SQLite store on its own thread', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsc-handoff-thread-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is what the service opens, and what it answers is on disk for another connection', async () => {
+    const file = path.join(dir, 'handoffs.db');
+    const store = await openHandoffStore({ kind: 'sqlite', path: file });
+    expect(store).toBeInstanceOf(ThreadedSqliteStore);
+    const ps = Array.from({ length: 40 }, () => prepared());
+    const results = await Promise.all(ps.map((p) => store.accept(p, 1)));
+    expect(results.map((r) => r.kind)).toEqual(ps.map(() => 'accepted'));
+    // the record handed back carries the very handoff that was sent
+    expect(results[0]?.record.prepared).toBe(ps[0]);
+    const reader = new SqliteHandoffStore({ path: file });
+    await reader.migrate();
+    expect((await reader.stats(2)).counts.accepted).toBe(40);
+    expect((await reader.get(ps[7]!.handoffId))?.prepared).toEqual(ps[7]);
+    await reader.close();
+    await store.close();
+  });
+
+  it('writes on its own thread: the calling thread runs none of the store’s work', async () => {
+    const store = new ThreadedSqliteStore({ path: path.join(dir, 'busy.db') });
+    await store.migrate();
+    const here = jest.spyOn(SqliteHandoffStore.prototype, 'accept');
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.accept(prepared(), 1)));
+    expect(results.every((r) => r.kind === 'accepted')).toBe(true);
+    expect(here).not.toHaveBeenCalled();
+    here.mockRestore();
+    await store.close();
+  });
+
+  it('passes on a store error with its message, and refuses calls once closed', async () => {
+    const store = new ThreadedSqliteStore({ path: ':memory:' });
+    await expect(store.get('x')).rejects.toThrow(/no such table/);
+    await store.migrate();
+    await store.close();
+    await expect(store.accept(prepared(), 1)).rejects.toThrow('the handoff store is closed');
+  });
+});
