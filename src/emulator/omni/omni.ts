@@ -26,6 +26,13 @@ export interface OmniOptions {
   autoRoute?: boolean;
   now?: () => number;
   onError?: (err: unknown) => void;
+  /**
+   * How a routing pass finds the waiting PSRs an agent could take. 'incremental' (default): only those
+   * whose PSR or SkillRequirements changed, whose additional-skill drop time passed, or all of them
+   * when anything on the agents' side changed or a change went unheard. 'full': every waiting PSR,
+   * every pass, nothing remembered (the reference the incremental passes are checked against).
+   */
+  routing?: 'incremental' | 'full';
 }
 
 const ACTIVE = new Set(['Assigned', 'Opened']);
@@ -47,6 +54,66 @@ interface StuckVerdict {
   reqs: readonly Readonly<SObjectRecord>[];
   queue: string | undefined;
   drop: { requestedAt: number; dropAfter: number; dropped: boolean } | undefined;
+}
+
+/**
+ * What the simulator knows, from the change events it heard since a pass that assigned nothing, about
+ * the waiting PSRs: every ready PSR that no active AgentWork holds has no agent under `world`, except
+ * those in `dirty` (changed since), `volatile` (request time not from the record: evaluated every pass)
+ * and those whose additional-skill drop time (`drops`) has come. Valid while no change other than to
+ * Cases, PSRs and SkillRequirements was heard, no agent changed, and the org replaced no records
+ * without change events (`revision`).
+ */
+interface Tracking {
+  revision: number;
+  world: string;
+  /** The pass's loads and PSRs held by active work (AgentWork changes end the tracking). */
+  load: Map<string, number>;
+  taken: Set<unknown>;
+  /** PSR id → the live record, for the PSRs ready for routing. */
+  ready: Map<string, Readonly<SObjectRecord>>;
+  /** RelatedRecordId → SkillRequirement id → record. */
+  reqs: Map<unknown, Map<string, Readonly<SObjectRecord>>>;
+  dirty: Set<string>;
+  volatile: Set<string>;
+  drops: DropHeap;
+  /** The clock at the last pass (a clock going back ends the tracking). */
+  now: number;
+}
+
+/** A min-heap of (time, PSR id): when a waiting PSR's additional skills drop. */
+type DropHeap = { at: number; id: string }[];
+
+function heapPush(h: DropHeap, at: number, id: string): void {
+  h.push({ at, id });
+  let i = h.length - 1;
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    const parent = h[up] as DropHeap[number];
+    if (parent.at <= at) break;
+    h[i] = parent;
+    i = up;
+  }
+  h[i] = { at, id };
+}
+
+function heapPop(h: DropHeap): DropHeap[number] | undefined {
+  const top = h[0];
+  const last = h.pop();
+  if (top === undefined || last === undefined || h.length === 0) return top;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= h.length) break;
+    const r = l + 1;
+    const c = r < h.length && (h[r] as DropHeap[number]).at < (h[l] as DropHeap[number]).at ? r : l;
+    const child = h[c] as DropHeap[number];
+    if (child.at >= last.at) break;
+    h[i] = child;
+    i = c;
+  }
+  h[i] = last;
+  return top;
 }
 
 /** Objects whose changes can change a routing decision. */
@@ -72,7 +139,12 @@ export interface RecordViews {
   peekRecords(sobject: string): readonly Readonly<SObjectRecord>[];
 }
 
-export type OmniOrg = OrgApi & Partial<SystemWrites> & Partial<RecordViews>;
+/** Counts record replacements the org makes without change events (reset, restore). */
+export interface UnheardChanges {
+  unheardRevision(): number;
+}
+
+export type OmniOrg = OrgApi & Partial<SystemWrites> & Partial<RecordViews> & Partial<UnheardChanges>;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
@@ -114,6 +186,7 @@ export class OmniSimulator {
   /** PSR id → why routing found no agent for it (see knownStuck), valid while the world is `stuckWorld`. */
   private readonly stuck = new Map<string, StuckVerdict>();
   private stuckWorld = '';
+  private tracking: Tracking | undefined;
   private pendingChanges: RecordChange[] = [];
   private running = false;
   private immediateScheduled = false;
@@ -131,6 +204,7 @@ export class OmniSimulator {
       acceptDelayMs: options.acceptDelayMs ?? 2000,
       tickIntervalMs: options.tickIntervalMs ?? 1000,
       autoRoute: options.autoRoute ?? true,
+      routing: options.routing ?? 'incremental',
       now: options.now ?? Date.now,
       autoCloseMs: options.autoCloseMs,
       onError: options.onError,
@@ -163,6 +237,7 @@ export class OmniSimulator {
     this.stopped = false;
     // Changes made while stopped were not heard: nothing remembered about PSRs is trusted.
     this.stuck.clear();
+    this.tracking = undefined;
     // Only routing objects matter: the org need not copy other changes for the simulator.
     // It reads changes and never modifies them: no copy needed either.
     this.unsubscribe = this.org.onChange((c) => this.onChange(c), {
@@ -178,6 +253,7 @@ export class OmniSimulator {
   /** Stops every timer and the change subscription. */
   stop(): void {
     this.stopped = true;
+    this.tracking = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     if (this.interval) clearInterval(this.interval);
@@ -190,6 +266,7 @@ export class OmniSimulator {
   /** Forgets routing state (the org's records are reset separately). */
   reset(): void {
     this.stuck.clear();
+    this.tracking = undefined;
     this.agentsById.clear();
     this.psrQueue.clear();
     this.readyAt.clear();
@@ -202,6 +279,7 @@ export class OmniSimulator {
 
   registerAgent(agent: AgentConfig): void {
     this.agentsById.set(agent.userId, { ...agent });
+    this.tracking = undefined;
     this.schedule(0);
   }
 
@@ -217,6 +295,7 @@ export class OmniSimulator {
     const a = this.findAgent(idOrUsername);
     if (!a) return false;
     a.online = online;
+    this.tracking = undefined;
     this.schedule(0);
     return true;
   }
@@ -301,11 +380,45 @@ export class OmniSimulator {
 
   private onChange(change: RecordChange): void {
     if (!ROUTING_OBJECTS.has(change.sobject)) return;
+    if (this.tracking) this.track(this.tracking, change);
     this.pendingChanges.push(change);
     // One pass handles every change that arrived before it: coalesce the immediate ticks.
     if (this.immediateScheduled) return;
     this.immediateScheduled = true;
     this.schedule(0);
+  }
+
+  /** Keeps the tracking in step with a heard change, or ends it when the change is on the agents' side. */
+  private track(t: Tracking, c: RecordChange): void {
+    if (c.sobject === 'PendingServiceRouting') {
+      if (c.after?.IsReadyForRouting === true) t.ready.set(c.id, c.after);
+      else t.ready.delete(c.id);
+      if (c.kind === 'deleted') {
+        t.dirty.delete(c.id);
+        t.volatile.delete(c.id);
+      } else {
+        t.dirty.add(c.id);
+      }
+    } else if (c.sobject === 'SkillRequirement') {
+      if (c.before) {
+        const from = c.before.RelatedRecordId;
+        t.reqs.get(from)?.delete(c.id);
+        if (typeof from === 'string') t.dirty.add(from);
+      }
+      if (c.after) {
+        const to = c.after.RelatedRecordId;
+        let bucket = t.reqs.get(to);
+        if (!bucket) {
+          bucket = new Map();
+          t.reqs.set(to, bucket);
+        }
+        bucket.set(c.id, c.after);
+        if (typeof to === 'string') t.dirty.add(to);
+      }
+    } else if (c.sobject !== 'Case') {
+      // Work, agents' skills, queues: loads, capacity or candidates may differ for every PSR.
+      this.tracking = undefined;
+    }
   }
 
   private processChanges(): number {
@@ -445,9 +558,113 @@ export class OmniSimulator {
   }
 
   private route(): number {
+    const t = this.tracking;
+    if (t && this.org.unheardRevision?.() === t.revision) return this.routeChanged(t);
+    this.tracking = undefined;
+    return this.routeAll();
+  }
+
+  /**
+   * A pass while the tracking holds: evaluates only the PSRs that may have an agent now (changed, drop
+   * time passed, volatile). When none has one, nothing is assigned, as the full pass would find; when
+   * one has, or the world differs, the full pass runs (with the clock already read).
+   */
+  private routeChanged(t: Tracking): number {
+    if (t.ready.size === 0) return 0;
+    const now = this.options.now();
+    let waiting = t.ready.size;
+    for (const id of t.taken) if (typeof id === 'string' && t.ready.has(id)) waiting--;
+    if (waiting === 0) return 0;
+    const skillsNow = this.options.now();
+    const full = (): number => {
+      this.tracking = undefined;
+      return this.routeAll([now, skillsNow]);
+    };
+    if (now < t.now) return full();
+    const pass: RoutingPass = {
+      now,
+      load: t.load,
+      skills: this.agentSkills(skillsNow),
+      requirements: new Map(),
+      members: this.records('GroupMember'),
+    };
+    const world = this.worldKey(pass);
+    if (world !== t.world || world !== this.stuckWorld) return full();
+    t.now = now;
+    const check = new Set<string>([...t.dirty, ...t.volatile]);
+    // Due a little early rather than late: 'now - at >= ms' and 'now >= at + ms' may round apart.
+    while (t.drops.length > 0 && (t.drops[0] as DropHeap[number]).at <= now + 1) {
+      check.add((heapPop(t.drops) as DropHeap[number]).id);
+    }
+    for (const id of check) {
+      const reqs = t.reqs.get(id);
+      if (reqs) pass.requirements.set(id, [...reqs.values()]);
+    }
+    for (const id of check) {
+      const psr = t.ready.get(id);
+      if (!psr || t.taken.has(id)) {
+        // Not waiting: becoming ready is a PSR change, losing its work an AgentWork change.
+        t.dirty.delete(id);
+        t.volatile.delete(id);
+        continue;
+      }
+      let found: ReturnType<typeof this.candidatesFor>;
+      try {
+        found = this.candidatesFor(psr, pass, true);
+      } catch {
+        return full(); // the full pass reports it
+      }
+      if ((found?.candidates.length ?? 0) > 0) return full();
+      t.dirty.delete(id);
+      this.noteStuck(t, psr, pass);
+    }
+    return 0;
+  }
+
+  /** After a PSR found no agent: volatile unless its verdict holds, and when its additional skills drop. */
+  private noteStuck(t: Tracking, psr: Readonly<SObjectRecord>, pass: RoutingPass): void {
+    const v = this.stuck.get(psr.Id);
+    if (!v || !this.knownStuck(psr, pass)) {
+      t.volatile.add(psr.Id);
+      return;
+    }
+    t.volatile.delete(psr.Id);
+    if (v.drop && !v.drop.dropped) heapPush(t.drops, v.drop.requestedAt + v.drop.dropAfter * 1000, psr.Id);
+  }
+
+  /** Starts the tracking after a full pass that found no agent for any waiting PSR. */
+  private startTracking(
+    pass: RoutingPass,
+    world: string,
+    psrs: readonly Readonly<SObjectRecord>[],
+    waiting: readonly Readonly<SObjectRecord>[],
+    taken: Set<unknown>,
+  ): void {
+    const revision = this.org.unheardRevision?.();
+    if (this.options.routing !== 'incremental' || this.stopped || revision === undefined) return;
+    const reqs = new Map<unknown, Map<string, Readonly<SObjectRecord>>>();
+    for (const [k, list] of pass.requirements) reqs.set(k, new Map(list.map((r) => [r.Id, r])));
+    const t: Tracking = {
+      revision,
+      world,
+      load: pass.load,
+      taken,
+      ready: new Map(psrs.map((p) => [p.Id, p])),
+      reqs,
+      dirty: new Set(),
+      volatile: new Set(),
+      drops: [],
+      now: pass.now,
+    };
+    for (const p of waiting) this.noteStuck(t, p, pass);
+    this.tracking = t;
+  }
+
+  /** A pass over every waiting PSR (skipping those remembered as stuck under the same world). */
+  private routeAll(clock?: readonly [number, number]): number {
     const psrs = this.records('PendingServiceRouting').filter((p) => p.IsReadyForRouting === true);
     if (psrs.length === 0) return 0;
-    const now = this.options.now();
+    const now = clock?.[0] ?? this.options.now();
     const active = this.records('AgentWork').filter((w) => ACTIVE.has(String(w.Status)));
     const taken = new Set(active.map((w) => w.PendingServiceRoutingId));
     const waiting = psrs.filter((p) => !taken.has(p.Id));
@@ -457,7 +674,7 @@ export class OmniSimulator {
       if (typeof w.UserId === 'string')
         load.set(w.UserId, (load.get(w.UserId) ?? 0) + num(w.CapacityWeight, 1));
     }
-    const skillsNow = this.options.now();
+    const skillsNow = clock?.[1] ?? this.options.now();
     // Nothing can be assigned when no online agent has room for any waiting PSR: every PSR below would
     // find no candidate (loads only grow during a pass), so the pass would take no action.
     let roomiest = Number.NEGATIVE_INFINITY;
@@ -495,7 +712,10 @@ export class OmniSimulator {
         return true; // the full pass reports it
       }
     });
-    if (!assignable) return 0;
+    if (!assignable) {
+      this.startTracking(pass, world, psrs, waiting, taken);
+      return 0;
+    }
     // When each PSR was requested, read once per pass (not inside the sort's comparisons).
     const requested = new Map<string, number>();
     for (const p of waiting) requested.set(p.Id, this.requestedAt(p, now).at);
@@ -654,6 +874,7 @@ export class OmniSimulator {
    * same side of its additional-skill drop time, and the same world (checked per pass, worldKey).
    */
   private knownStuck(psr: Readonly<SObjectRecord>, pass: RoutingPass): boolean {
+    if (this.options.routing === 'full') return false;
     const v = this.stuck.get(psr.Id);
     if (!v || v.psr !== psr || v.queue !== this.psrQueue.get(psr.Id)) return false;
     const reqs = pass.requirements.get(psr.Id) ?? [];
@@ -669,6 +890,7 @@ export class OmniSimulator {
 
   restore(state: unknown): void {
     this.stuck.clear();
+    this.tracking = undefined;
     const s = state as { agents?: AgentConfig[]; psrQueue?: [string, string][] } | undefined;
     if (!s) return;
     for (const a of s.agents ?? []) this.agentsById.set(a.userId, { ...a });

@@ -167,6 +167,7 @@ export class Org implements OrgApi {
   private readonly hashes = new Map<string, number>();
   private readonly pending: RecordChange[] = [];
   private emitting = false;
+  private unheard = 0;
   private lastTime = 0;
   private readonly orgName: string;
   private readonly fixedOrganizationId: string | undefined;
@@ -463,8 +464,17 @@ export class Org implements OrgApi {
     return [...this.store.table(this.objectOrThrow(sobject).name).values()];
   }
 
+  /**
+   * How many times the records were replaced without change events (reset(), restore()): a listener
+   * that mirrors records (the Omni simulator) compares it to know its mirror is still whole.
+   */
+  unheardRevision(): number {
+    return this.unheard;
+  }
+
   reset(): void {
     if (this.store.depth > 0) throw new Error('reset() inside a transaction');
+    this.unheard++;
     this.store.clear();
     this.ids.load({});
     this.lastTime = 0;
@@ -498,6 +508,7 @@ export class Org implements OrgApi {
     for (const name of Object.keys(records)) {
       if (!this.schema.object(name)) throw new Error(`snapshot holds records of unknown object ${name}`);
     }
+    this.unheard++;
     this.store.clear();
     for (const [name, recs] of Object.entries(records)) {
       const o = this.schema.object(name);
