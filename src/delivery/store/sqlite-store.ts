@@ -118,7 +118,10 @@ const SQL = {
 
 type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
-type RowValues = ReturnType<typeof newRowValues>;
+export type RowValues = ReturnType<typeof newRowValues>;
+
+/** What inserting a row came to: a new record (the caller has its values), or the stored one. */
+export type RowAcceptResult = { kind: 'accepted' } | Exclude<AcceptResult, { kind: 'accepted' }>;
 
 /** A write waiting for the next group commit: an accept, or a delivered batch. */
 interface PendingWrite {
@@ -176,7 +179,20 @@ export class SqliteHandoffStore implements HandoffStore {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    return this.grouped(() => this.acceptOne(prepared, values));
+    return this.grouped(() => {
+      const r = this.acceptRow(values);
+      return r.kind === 'accepted' ? { kind: 'accepted' as const, record: newRecord(values, prepared) } : r;
+    });
+  }
+
+  /**
+   * accept() for a row already built with newRowValues (the store's thread is sent the row, whose
+   * strings copy cheaply, not the handoff object); a new record is built by the caller from the same
+   * values. Joins the group commit like accept().
+   */
+  acceptValues(values: RowValues): Promise<RowAcceptResult> {
+    if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
+    return this.grouped(() => this.acceptRow(values));
   }
 
   /** Queues a write for the next group commit; resolves with its result once committed. */
@@ -224,12 +240,12 @@ export class SqliteHandoffStore implements HandoffStore {
     }
   }
 
-  private acceptOne(prepared: PreparedHandoff, v: RowValues): AcceptResult {
+  private acceptRow(v: RowValues): RowAcceptResult {
     const inserted = this.s.insert.run(v);
-    if (inserted.changes === 1) return { kind: 'accepted', record: newRecord(v, prepared) };
-    const record = this.getSync(prepared.handoffId);
+    if (inserted.changes === 1) return { kind: 'accepted' };
+    const record = this.getSync(v.handoff_id);
     if (!record) throw new Error('handoff neither inserted nor found');
-    return { kind: record.bodyHash === prepared.bodyHash ? 'duplicate' : 'conflict', record };
+    return { kind: record.bodyHash === v.body_hash ? 'duplicate' : 'conflict', record };
   }
 
   get(handoffId: string): Promise<StoredHandoff | null> {

@@ -15,6 +15,7 @@ const store = new SqliteHandoffStore({ path: (workerData as { path: string }).pa
 const METHODS = new Set<string>([
   'migrate',
   'accept',
+  'acceptValues',
   'get',
   'claimBatch',
   'renewLease',

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
-import type { SqliteStoreOptions } from './sqlite-store';
+import { newRecord, newRowValues } from './rows';
+import type { RowAcceptResult, SqliteStoreOptions } from './sqlite-store';
 import type {
   AcceptClaim,
   AcceptResult,
@@ -80,7 +81,7 @@ export class ThreadedSqliteStore implements HandoffStore {
     this.worker.unref();
   }
 
-  private call<T>(method: keyof HandoffStore, args: unknown[]): Promise<T> {
+  private call<T>(method: keyof HandoffStore | 'acceptValues', args: unknown[]): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
@@ -96,9 +97,10 @@ export class ThreadedSqliteStore implements HandoffStore {
   }
 
   async accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
-    const result = await this.call<AcceptResult>('accept', [prepared, now, claim]);
-    // A new record carries the handoff it was given; the thread does not send it back.
-    return result.kind === 'accepted' ? { kind: 'accepted', record: { ...result.record, prepared } } : result;
+    // The row's strings travel to the thread (cheap to copy); the handoff object stays here.
+    const values = newRowValues(prepared, now, claim);
+    const result = await this.call<RowAcceptResult>('acceptValues', [values]);
+    return result.kind === 'accepted' ? { kind: 'accepted', record: newRecord(values, prepared) } : result;
   }
 
   get(handoffId: string): Promise<StoredHandoff | null> {
