@@ -67,6 +67,7 @@ Salesforce (the emulator):
 
 Service:
   --gather-window-ms MS        delivery.gatherWindowMs (default: the service's own default)
+  --delivery JSON              any other delivery settings, e.g. '{"saturatedLoad":1,"maxHoldMs":10}'
   --concurrency N              delivery.concurrency (default: the service's own default)
   --max-batch N                delivery.maxBatchSize (default: the service's own default)
   --log-level LEVEL            the service's LOG_LEVEL (default info, as in production)
@@ -116,6 +117,7 @@ interface Options {
   naiveBurst: number;
   naiveTimeoutS: number;
   gatherWindowMs: number | undefined;
+  delivery: Record<string, unknown>;
   concurrency: number | undefined;
   maxBatch: number | undefined;
   logLevel: string;
@@ -172,6 +174,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
       'naive-burst': { type: 'string' },
       'naive-timeout-s': { type: 'string' },
       'gather-window-ms': { type: 'string' },
+      delivery: { type: 'string' },
       concurrency: { type: 'string' },
       'max-batch': { type: 'string' },
       'log-level': { type: 'string' },
@@ -236,6 +239,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
     naiveBurst: int('naive-burst', values['naive-burst'], 100, 1, 10_000),
     naiveTimeoutS: int('naive-timeout-s', values['naive-timeout-s'], long ? 120 : 40, 1, 3600),
     gatherWindowMs: optInt('gather-window-ms', values['gather-window-ms'], 0, 50),
+    delivery: deliveryOverrides(values.delivery),
     concurrency: optInt('concurrency', values.concurrency, 1, 32),
     maxBatch: optInt('max-batch', values['max-batch'], 1, 75),
     logLevel: values['log-level'] ?? 'info',
@@ -274,6 +278,20 @@ function label(name: ScenarioName, o: Options): string {
     case 'max':
       return `max throughput, ${o.maxConnections} conn, ${o.maxSeconds} s, budget ${o.maxBudgetMs} ms`;
   }
+}
+
+/** --delivery: a JSON object of delivery settings (the service validates them when it starts). */
+function deliveryOverrides(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`--delivery takes a JSON object, e.g. '{"maxHoldMs":10}'; got: ${text}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('--delivery takes a JSON object of delivery settings');
+  return parsed as Record<string, unknown>;
 }
 
 function summary(samples: number[]): LatencySummary {
@@ -366,7 +384,7 @@ async function coalescedScenario(
   const profDir = join(opts.out, 'profiles');
   const profiling = opts.cpuProf === name;
   if (profiling) mkdirSync(profDir, { recursive: true });
-  const delivery: Record<string, unknown> = {};
+  const delivery: Record<string, unknown> = { ...opts.delivery };
   if (opts.gatherWindowMs !== undefined) delivery.gatherWindowMs = opts.gatherWindowMs;
   if (opts.concurrency !== undefined) delivery.concurrency = opts.concurrency;
   if (opts.maxBatch !== undefined) delivery.maxBatchSize = opts.maxBatch;
