@@ -17,7 +17,7 @@
  * synchronous, and CPU is the steadier number on a shared machine, though it also counts V8's
  * background GC threads), the process CPU from the send to 1 ms after the answer (adds the Omni
  * simulator's routing pass and the small client side), and the client's round trip. At the end: the
- * cost of one Omni routing pass over everything then in the org.
+ * cost of one Omni routing pass over everything then in the org, and of one with every agent offline.
  *
  * Profiling: the cpuprofile with the emulator's frames is the one for the main thread (tsx writes a
  * second, idle one for its loader thread). Under tsx every frame shows line 2; compiling to plain JS
@@ -276,6 +276,20 @@ async function main(): Promise<void> {
   const pass = distribution(passes);
   console.log(
     `Omni routing pass with ${waiting} PSRs in the org: mean ${pass.mean.toFixed(2)} ms, p50 ${pass.p50.toFixed(2)} ms`,
+  );
+  // The same with every agent offline (as when all are busy: no waiting PSR fits any agent). The first
+  // pass after a presence change looks at every PSR; the ones timed are those that follow it.
+  for (const a of emulator.omni.agents()) emulator.omni.setPresence(a.userId, false);
+  emulator.omni.tick();
+  const offline: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    emulator.omni.tick();
+    offline.push(performance.now() - t0);
+  }
+  const off = distribution(offline);
+  console.log(
+    `Omni routing pass with ${waiting} PSRs, every agent offline: mean ${off.mean.toFixed(2)} ms, p50 ${off.p50.toFixed(2)} ms`,
   );
   agent.destroy();
   await emulator.stop();

@@ -632,7 +632,14 @@ export class OmniSimulator {
     if (v.drop && !v.drop.dropped) heapPush(t.drops, v.drop.requestedAt + v.drop.dropAfter * 1000, psr.Id);
   }
 
-  /** Starts the tracking after a full pass that found no agent for any waiting PSR. */
+  private canTrack(): boolean {
+    return this.options.routing === 'incremental' && !this.stopped && this.org.unheardRevision !== undefined;
+  }
+
+  /**
+   * Starts the tracking after a full pass that found no agent for any waiting PSR; `waiting` are the
+   * PSRs whose verdicts say when they must be looked at again (none when no PSR fits any agent).
+   */
   private startTracking(
     pass: RoutingPass,
     world: string,
@@ -641,7 +648,7 @@ export class OmniSimulator {
     taken: Set<unknown>,
   ): void {
     const revision = this.org.unheardRevision?.();
-    if (this.options.routing !== 'incremental' || this.stopped || revision === undefined) return;
+    if (!this.canTrack() || revision === undefined) return;
     const reqs = new Map<unknown, Map<string, Readonly<SObjectRecord>>>();
     for (const [k, list] of pass.requirements) reqs.set(k, new Map(list.map((r) => [r.Id, r])));
     const t: Tracking = {
@@ -681,7 +688,8 @@ export class OmniSimulator {
     for (const a of this.agentsById.values()) {
       if (a.online) roomiest = Math.max(roomiest, a.capacity - (load.get(a.userId) ?? 0));
     }
-    if (!waiting.some((p) => num(p.CapacityWeight, 1) <= roomiest)) return 0;
+    const noRoom = !waiting.some((p) => num(p.CapacityWeight, 1) <= roomiest);
+    if (noRoom && !this.canTrack()) return 0;
     // SkillRequirements by their PSR (the table grows with every handoff: no scan per PSR).
     const requirements = new Map<unknown, Readonly<SObjectRecord>[]>();
     for (const r of this.records('SkillRequirement')) {
@@ -700,6 +708,12 @@ export class OmniSimulator {
     if (world !== this.stuckWorld) {
       this.stuck.clear();
       this.stuckWorld = world;
+    }
+    if (noRoom) {
+      // No waiting PSR fits any agent, whatever the time: only a PSR write (its weight) or a change on
+      // the agents' side can change that.
+      this.startTracking(pass, world, psrs, [], taken);
+      return 0;
     }
     // A pass assigns nothing unless some waiting PSR has a candidate under the loads it starts with
     // (no assignment, no change of load). PSRs already known to have none are not evaluated again;
