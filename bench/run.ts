@@ -67,6 +67,9 @@ Salesforce (the emulator):
 
 Service:
   --gather-window-ms MS        delivery.gatherWindowMs (default: the service's own default)
+  --autocannon-rates           steady and r200 with autocannon's overallRate (each connection's budget sent
+                               back to back at the start of every second: bursts) instead of the paced
+                               open-loop generator (one request every 1/rate s)
   --delivery JSON              any other delivery settings, e.g. '{"saturatedLoad":1,"maxHoldMs":10}'
   --concurrency N              delivery.concurrency (default: the service's own default)
   --max-batch N                delivery.maxBatchSize (default: the service's own default)
@@ -118,6 +121,7 @@ interface Options {
   naiveTimeoutS: number;
   gatherWindowMs: number | undefined;
   delivery: Record<string, unknown>;
+  autocannonRates: boolean;
   concurrency: number | undefined;
   maxBatch: number | undefined;
   logLevel: string;
@@ -175,6 +179,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
       'naive-timeout-s': { type: 'string' },
       'gather-window-ms': { type: 'string' },
       delivery: { type: 'string' },
+      'autocannon-rates': { type: 'boolean' },
       concurrency: { type: 'string' },
       'max-batch': { type: 'string' },
       'log-level': { type: 'string' },
@@ -240,6 +245,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
     naiveTimeoutS: int('naive-timeout-s', values['naive-timeout-s'], long ? 120 : 40, 1, 3600),
     gatherWindowMs: optInt('gather-window-ms', values['gather-window-ms'], 0, 50),
     delivery: deliveryOverrides(values.delivery),
+    autocannonRates: values['autocannon-rates'] ?? false,
     concurrency: optInt('concurrency', values.concurrency, 1, 32),
     maxBatch: optInt('max-batch', values['max-batch'], 1, 75),
     logLevel: values['log-level'] ?? 'info',
@@ -465,22 +471,13 @@ async function coalescedScenario(
     } else {
       let shape: LoadShape;
       let total: string;
-      if (name === 'steady') {
-        shape = {
-          kind: 'rate',
-          rate: opts.steadyRate,
-          durationS: opts.steadySeconds,
-          connections: connectionsFor(opts.steadyRate),
-        };
-        total = String(opts.steadySeconds);
-      } else if (name === 'r200') {
-        shape = {
-          kind: 'rate',
-          rate: opts.r200Rate,
-          durationS: opts.r200Seconds,
-          connections: connectionsFor(opts.r200Rate),
-        };
-        total = String(opts.r200Seconds);
+      if (name === 'steady' || name === 'r200') {
+        const rate = name === 'steady' ? opts.steadyRate : opts.r200Rate;
+        const durationS = name === 'steady' ? opts.steadySeconds : opts.r200Seconds;
+        shape = opts.autocannonRates
+          ? { kind: 'rate', rate, durationS, connections: connectionsFor(rate) }
+          : { kind: 'paced', rate, durationS };
+        total = String(durationS);
       } else if (name === 'burst') {
         shape = { kind: 'amount', amount: opts.burst, connections: opts.burst };
         total = '?';
@@ -500,6 +497,15 @@ async function coalescedScenario(
         load = await runLoad({ ...gen, shape, onTick: tick(total) });
       } finally {
         if (pause) process.kill(emu.child.pid, 'SIGCONT');
+      }
+      const late = (load as { lateMs?: number[] }).lateMs;
+      if (late && late.length > 0) {
+        const sorted = [...late].sort((x, y) => x - y);
+        const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;
+        notes.push(
+          `paced open-loop load: one request every ${round(1000 / (name === 'steady' ? opts.steadyRate : opts.r200Rate), 2)} ms; ` +
+            `the generator sent p99 ${round(p99, 1)} ms behind its schedule`,
+        );
       }
       const inFlight = load.sent - load.responses.length;
       if (inFlight > 0)

@@ -3,6 +3,8 @@
  * and a valid bearer token; latency as the bot sees it comes from autocannon's own per-response
  * timing, and the service's own added time from a response header when the service sends one.
  */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export type LoadShape =
@@ -10,6 +12,12 @@ export type LoadShape =
   | { kind: 'amount'; amount: number; connections: number }
   /** An overall rate for a duration (autocannon overallRate: a per-connection budget per second). */
   | { kind: 'rate'; rate: number; durationS: number; connections: number }
+  /**
+   * A steady rate, open loop: one request every 1/rate s, each sent at its time whether or not
+   * earlier ones were answered (runPaced; autocannon's overallRate sends each connection's budget
+   * back to back at the start of every second, i.e. bursts).
+   */
+  | { kind: 'paced'; rate: number; durationS: number }
   /** As fast as possible for a duration. */
   | { kind: 'max'; durationS: number; connections: number };
 
@@ -52,6 +60,7 @@ export interface LoadResult {
 const HANDOFF_ID_IN_BODY = /"handoffId"\s*:\s*"([^"]+)"/;
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  if (opts.shape.kind === 'paced') return runPaced(opts, opts.shape);
   const u = new URL(opts.baseUrl);
   if (u.hostname !== '127.0.0.1')
     throw new Error(`the benchmark only sends traffic to 127.0.0.1, not ${u.hostname}`);
@@ -136,4 +145,122 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const errors = result.errors + result.timeouts;
   if (errors > 0) statuses.error = errors;
   return { responses, statuses, acceptedIds, sent, durationS, errorSamples };
+}
+
+/**
+ * The steady-rate generator: request i leaves at start + i/rate (open loop, so a slow answer never
+ * delays the next request, and the service sees the rate the scenario names), over keep-alive
+ * connections, as many as are in flight. Latency is timed from the request's write to the end of its
+ * answer. `lateMs` says how far behind its schedule the generator itself fell (its own event loop).
+ */
+export async function runPaced(
+  opts: LoadOptions,
+  shape: { rate: number; durationS: number },
+): Promise<LoadResult & { lateMs: number[] }> {
+  const u = new URL(opts.baseUrl);
+  if (u.hostname !== '127.0.0.1')
+    throw new Error(`the benchmark only sends traffic to 127.0.0.1, not ${u.hostname}`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1_000 });
+  const responses: ResponseRecord[] = [];
+  const statuses: Record<string, number> = {};
+  const acceptedIds: string[] = [];
+  const errorSamples: string[] = [];
+  const lateMs: number[] = [];
+  const total = Math.round(shape.rate * shape.durationS);
+  const intervalMs = 1000 / shape.rate;
+  let sent = 0;
+  let done = 0;
+  const started = performance.now();
+
+  const finished = new Promise<void>((resolveAll) => {
+    const settle = (r: ResponseRecord) => {
+      responses.push(r);
+      done += 1;
+      if (done === total) resolveAll();
+    };
+    const send = () => {
+      const id = opts.nextId();
+      const body = opts.body(id);
+      const sentAt = performance.now();
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          method: 'POST',
+          path: opts.path,
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: opts.authorization(),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString('utf8');
+            const key = String(status);
+            statuses[key] = (statuses[key] ?? 0) + 1;
+            const m = HANDOFF_ID_IN_BODY.exec(text);
+            const answered = m?.[1] ?? null;
+            if ((status === 201 || status === 202) && answered) acceptedIds.push(answered);
+            else if (status >= 300 && errorSamples.length < 5)
+              errorSamples.push(`${status}: ${text.slice(0, 400)}`);
+            const t = opts.serviceTime?.(res.headers);
+            settle({
+              id: answered,
+              status,
+              latencyMs: performance.now() - sentAt,
+              serviceMs: t !== undefined && Number.isFinite(t) ? t : undefined,
+              endedAt: Date.now(),
+            });
+          });
+        },
+      );
+      req.setTimeout(opts.timeoutS * 1000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => {
+        statuses.error = (statuses.error ?? 0) + 1;
+        if (errorSamples.length < 5) errorSamples.push(`error: ${err.message}`);
+        settle({
+          id: null,
+          status: 0,
+          latencyMs: performance.now() - sentAt,
+          serviceMs: undefined,
+          endedAt: Date.now(),
+        });
+      });
+      req.end(body);
+      sent += 1;
+    };
+    const pump = () => {
+      const now = performance.now();
+      while (sent < total && started + sent * intervalMs <= now) {
+        lateMs.push(now - (started + sent * intervalMs));
+        send();
+      }
+      if (sent < total) setTimeout(pump, Math.max(0, started + sent * intervalMs - performance.now()));
+    };
+    pump();
+  });
+  const ticker = setInterval(
+    () => opts.onTick?.({ sent, done, elapsedS: (performance.now() - started) / 1000 }),
+    1000,
+  );
+  try {
+    await finished;
+  } finally {
+    clearInterval(ticker);
+    agent.destroy();
+  }
+  return {
+    responses,
+    statuses,
+    acceptedIds,
+    sent,
+    durationS: (performance.now() - started) / 1000,
+    errorSamples,
+    lateMs,
+  };
 }
