@@ -28,13 +28,17 @@ interface Message {
 
 const HANDOFF_IN_URL = /Handoff_Id__c\/([A-Za-z0-9._:-]+)/g;
 
+/** A string that does not point into a larger one. */
+const ownCopy = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+
 function idsOf(req: IncomingMessage & { body?: unknown; originalUrl?: string }): Set<string> {
   const ids = new Set<string>();
   const url = req.originalUrl ?? req.url ?? '';
-  for (const m of url.matchAll(HANDOFF_IN_URL)) if (m[1]) ids.add(m[1]);
+  // Copies, not slices: a slice keeps the whole request body alive in the emulator's heap.
+  for (const m of url.matchAll(HANDOFF_IN_URL)) if (m[1]) ids.add(ownCopy(m[1]));
   const body = req.body;
   if (Buffer.isBuffer(body) && body.length > 0) {
-    for (const m of body.toString('utf8').matchAll(HANDOFF_IN_URL)) if (m[1]) ids.add(m[1]);
+    for (const m of body.toString('utf8').matchAll(HANDOFF_IN_URL)) if (m[1]) ids.add(ownCopy(m[1]));
   }
   return ids;
 }
