@@ -59,6 +59,31 @@ export interface LoadResult {
 
 const HANDOFF_ID_IN_BODY = /"handoffId"\s*:\s*"([^"]+)"/;
 
+/** Counts answers by status and keeps the accepted ids and the first few problems (both generators). */
+function answerTally(opts: LoadOptions) {
+  const statuses: Record<string, number> = {};
+  const acceptedIds: string[] = [];
+  const errorSamples: string[] = [];
+  return {
+    statuses,
+    acceptedIds,
+    errorSamples,
+    answer(
+      status: number,
+      body: string,
+      headers: Record<string, string | string[] | undefined>,
+    ): { id: string | null; status: number; serviceMs: number | undefined } {
+      statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
+      const id = HANDOFF_ID_IN_BODY.exec(body)?.[1] ?? null;
+      if ((status === 201 || status === 202) && id) acceptedIds.push(id);
+      else if (status >= 300 && errorSamples.length < 5)
+        errorSamples.push(`${status}: ${body.slice(0, 400)}`);
+      const t = opts.serviceTime?.(headers);
+      return { id, status, serviceMs: t !== undefined && Number.isFinite(t) ? t : undefined };
+    },
+  };
+}
+
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   if (opts.shape.kind === 'paced') return runPaced(opts, opts.shape);
   const u = new URL(opts.baseUrl);
@@ -67,9 +92,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const responses: ResponseRecord[] = [];
   // onResponse (body, headers) and the 'response' event (timing) fire back to back for one answer.
   let last: { id: string | null; status: number; serviceMs: number | undefined } | undefined;
-  const statuses: Record<string, number> = {};
-  const acceptedIds: string[] = [];
-  const errorSamples: string[] = [];
+  const tally = answerTally(opts);
+  const { statuses, acceptedIds, errorSamples } = tally;
   let sent = 0;
   let done = 0;
 
@@ -99,15 +123,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           };
         },
         onResponse: (status, body, _ctx, headers) => {
-          const key = String(status);
-          statuses[key] = (statuses[key] ?? 0) + 1;
-          const m = HANDOFF_ID_IN_BODY.exec(body);
-          const id = m?.[1] ?? null;
-          if ((status === 201 || status === 202) && id) acceptedIds.push(id);
-          else if (status >= 300 && errorSamples.length < 5)
-            errorSamples.push(`${status}: ${body.slice(0, 400)}`);
-          const t = opts.serviceTime?.(headers ?? {});
-          last = { id, status, serviceMs: t !== undefined && Number.isFinite(t) ? t : undefined };
+          last = tally.answer(status, body, headers ?? {});
         },
       },
     ],
@@ -162,9 +178,8 @@ export async function runPaced(
     throw new Error(`the benchmark only sends traffic to 127.0.0.1, not ${u.hostname}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1_000 });
   const responses: ResponseRecord[] = [];
-  const statuses: Record<string, number> = {};
-  const acceptedIds: string[] = [];
-  const errorSamples: string[] = [];
+  const tally = answerTally(opts);
+  const { statuses, acceptedIds, errorSamples } = tally;
   const lateMs: number[] = [];
   const total = Math.round(shape.rate * shape.durationS);
   const intervalMs = 1000 / shape.rate;
@@ -199,21 +214,14 @@ export async function runPaced(
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            const text = Buffer.concat(chunks).toString('utf8');
-            const key = String(status);
-            statuses[key] = (statuses[key] ?? 0) + 1;
-            const m = HANDOFF_ID_IN_BODY.exec(text);
-            const answered = m?.[1] ?? null;
-            if ((status === 201 || status === 202) && answered) acceptedIds.push(answered);
-            else if (status >= 300 && errorSamples.length < 5)
-              errorSamples.push(`${status}: ${text.slice(0, 400)}`);
-            const t = opts.serviceTime?.(res.headers);
+            const answer = tally.answer(
+              res.statusCode ?? 0,
+              Buffer.concat(chunks).toString('utf8'),
+              res.headers,
+            );
             settle({
-              id: answered,
-              status,
+              ...answer,
               latencyMs: performance.now() - sentAt,
-              serviceMs: t !== undefined && Number.isFinite(t) ? t : undefined,
               endedAt: Date.now(),
             });
           });

@@ -1,6 +1,7 @@
 import { createEmulator, type Emulator, type SeedInput } from '../../../../src/emulator/index';
 import type { OmniSimulator } from '../../../../src/emulator/omni/omni';
 import type { Org } from '../../../../src/emulator/org/org';
+import { createRng } from '../../../../src/emulator/http/util';
 
 /**
  * The incremental routing pass against the full one: two emulators, one routing every pass over every
@@ -53,18 +54,6 @@ const SEED: SeedInput = {
   ],
 };
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Side {
   emu: Emulator;
   omni: OmniSimulator;
@@ -101,7 +90,7 @@ function differential(seed: number, steps: number, danCapacity: number): number 
   const full = side(clock, 'full', danCapacity);
   const inc = side(clock, 'incremental', danCapacity);
   const sides = [full, inc];
-  const random = rng(seed);
+  const random = createRng(seed);
   const pick = <T>(xs: readonly T[]): T | undefined =>
     xs.length === 0 ? undefined : xs[Math.floor(random() * xs.length)];
   const org0 = full.emu.org;
