@@ -53,32 +53,69 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData, execArgv: [] });
 }
 
+/** A thread that fails more often than this within RESTART_WINDOW_MS stays down. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
 export class ThreadedSqliteStore implements HandoffStore {
   readonly kind = 'sqlite' as const;
-  private readonly worker: Worker;
+  private worker: Worker;
   private next = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Set once the store is closed, or its thread failed too often: every call is refused with it. */
   private failure: Error | null = null;
+  private closing = false;
+  private readonly restarts: number[] = [];
 
-  constructor(options: SqliteStoreOptions) {
-    this.worker = startWorker({ path: options.path });
-    this.worker.on('message', (reply: ThreadReply) => {
+  constructor(private readonly options: SqliteStoreOptions) {
+    this.worker = this.spawn();
+  }
+
+  /**
+   * Starts the store's thread. If it dies (an uncaught error in it), the calls it had are refused
+   * (their callers answer 503 and the bot retries: a write that did commit is then found as a
+   * duplicate, so nothing is accepted twice or lost) and a new thread takes over the same file, up
+   * to MAX_RESTARTS within RESTART_WINDOW_MS; after that the store stays down and says why.
+   */
+  private spawn(): Worker {
+    const worker = startWorker({ path: this.options.path });
+    worker.on('message', (reply: ThreadReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
+      if (this.pending.size === 0) worker.unref();
       if (reply.ok) p.resolve(reply.value);
       else p.reject(Object.assign(new Error(reply.error.message), reply.error));
     });
-    const fail = (err: Error) => {
-      this.failure ??= err;
+    let ended = false;
+    const end = (err: Error) => {
+      if (ended) return;
+      ended = true;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      if (this.closing || this.failure) return;
+      const now = Date.now();
+      while (this.restarts.length > 0 && now - (this.restarts[0] ?? now) > RESTART_WINDOW_MS)
+        this.restarts.shift();
+      if (this.restarts.length >= MAX_RESTARTS) {
+        this.failure = new Error(`the handoff store's thread keeps failing: ${err.message}`);
+        return;
+      }
+      this.restarts.push(now);
+      this.worker = this.spawn();
+      // The new thread's first message: the schema is there (a file), or is made again (':memory:').
+      this.call('migrate', []).catch(() => undefined);
     };
-    this.worker.on('error', (err) => fail(new Error(`the handoff store's thread failed: ${err.message}`)));
-    this.worker.on('exit', () => fail(new Error('the handoff store is closed')));
+    worker.on('error', (err) => end(new Error(`the handoff store's thread failed: ${err.message}`)));
+    worker.on('exit', () => end(new Error("the handoff store's thread ended")));
     // The thread keeps the process alive only while a call waits for it (startup awaits migrate).
-    this.worker.unref();
+    worker.unref();
+    return worker;
+  }
+
+  /** How many times the store's thread was replaced after failing (operations, tests). */
+  get threadRestarts(): number {
+    return this.restarts.length;
   }
 
   private call<T>(method: keyof HandoffStore | 'acceptValues', args: unknown[]): Promise<T> {
@@ -172,6 +209,7 @@ export class ThreadedSqliteStore implements HandoffStore {
   /** Writes what is queued, closes the database, then ends the thread. */
   async close(): Promise<void> {
     if (this.failure) return;
+    this.closing = true;
     try {
       await this.call('close', []);
     } finally {

@@ -60,6 +60,32 @@ describe('SQLite store on its own thread', () => {
     await store.close();
   });
 
+  it('replaces a thread that died: calls it had fail, the next ones are answered from the same file', async () => {
+    const store = new ThreadedSqliteStore({ path: path.join(dir, 'restart.db') });
+    await store.migrate();
+    const kept = prepared();
+    await store.accept(kept, 1);
+    const thread = (store as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    const inFlight = store.stats(2);
+    await thread.terminate();
+    await expect(inFlight).rejects.toThrow(/thread ended/);
+    expect((await store.get(kept.handoffId))?.handoffId).toBe(kept.handoffId);
+    expect((await store.accept(prepared(), 3)).kind).toBe('accepted');
+    expect(store.threadRestarts).toBe(1);
+    await store.close();
+  });
+
+  it('stays down, saying why, when its thread keeps failing', async () => {
+    const store = new ThreadedSqliteStore({ path: path.join(dir, 'flaky.db') });
+    await store.migrate();
+    for (let i = 0; i < 4; i++) {
+      await (store as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    }
+    await expect(store.get('x')).rejects.toThrow(/keeps failing/);
+    expect(store.threadRestarts).toBe(3);
+    await store.close();
+  });
+
   it('passes on a store error with its message, and refuses calls once closed', async () => {
     const store = new ThreadedSqliteStore({ path: ':memory:' });
     await expect(store.get('x')).rejects.toThrow(/no such table/);
