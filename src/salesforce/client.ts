@@ -8,7 +8,6 @@
  * jsforce runs one refresh at a time and makes concurrent callers wait for it.
  */
 import { readFileSync } from 'node:fs';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createPrivateKey } from 'node:crypto';
 import { Connection, OAuth2 } from 'jsforce/core';
 import { SignJWT } from 'jose';
@@ -123,8 +122,12 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
   const signingKey = privateKeyPem ? createPrivateKey(privateKeyPem) : undefined;
 
   const counts: CallCounts = { api: 0, token: 0 };
-  /** Per-call counter: each sendGraphs/query runs in its own scope so concurrent calls do not mix. */
-  const scope = new AsyncLocalStorage<{ n: number }>();
+  /**
+   * Per-call counter, carried on the request object itself (jsforce hands the same object to its
+   * transport, also when it re-sends after a refresh), so concurrent calls do not mix. An
+   * AsyncLocalStorage did this before, at the price of a hook on every promise in the process.
+   */
+  const COUNTER = Symbol('fsc-handoff.apiCalls');
   /** Mints since the last successful data call: a second mint in a row means the new token is refused too. */
   let mintsWithoutSuccess = 0;
 
@@ -207,8 +210,8 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
   const httpRequest = transport.httpRequest.bind(transport);
   transport.httpRequest = (...args: unknown[]) => {
     counts.api += 1;
-    const s = scope.getStore();
-    if (s) s.n += 1;
+    const counter = (args[0] as { [COUNTER]?: { n: number } } | undefined)?.[COUNTER];
+    if (counter) counter.n += 1;
     return httpRequest(...args);
   };
 
@@ -237,9 +240,10 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
     await login();
     const counter = { n: 0 };
     try {
-      const body = await scope.run(counter, () =>
-        conn.request<T>(request as never, { retry: { maxRetries: 0 }, timeout }),
-      );
+      const body = await conn.request<T>({ ...request, [COUNTER]: counter } as never, {
+        retry: { maxRetries: 0 },
+        timeout,
+      });
       mintsWithoutSuccess = 0;
       return { body, apiCalls: counter.n };
     } catch (err) {

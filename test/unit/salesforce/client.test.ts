@@ -135,6 +135,15 @@ describe('session expiry', () => {
     expect(client.calls()).toEqual({ api: 2, token: 2 });
   });
 
+  it('charges a call the request it re-sent after the re-mint, and no other call’s', async () => {
+    const client = jwtClient();
+    await client.login();
+    answers = [EXPIRED, { status: 200, body: { graphs: [] } }, { status: 200, body: { graphs: [] } }];
+    const [first, second] = await Promise.all([client.sendGraphs([]), client.sendGraphs([])]);
+    expect([first.apiCalls, second.apiCalls].sort()).toEqual([1, 2]);
+    expect(client.calls().api).toBe(3);
+  });
+
   it('does not loop: refused again after the re-mint is a transient auth failure', async () => {
     const client = jwtClient();
     await client.login();
