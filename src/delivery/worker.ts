@@ -117,6 +117,8 @@ export class DeliveryWorker {
   readonly breaker: CircuitBreaker;
 
   private running = false;
+  /** stop() was called (runOnce works on a worker that was never started; a stopped one claims nothing). */
+  private stopped = false;
   private pumping = false;
   private pumpAgain = false;
   private pumpRun: Promise<void> | null = null;
@@ -192,6 +194,7 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopped = false;
     this.storeDue = true;
     this.schedule(0);
   }
@@ -264,6 +267,7 @@ export class DeliveryWorker {
    */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     this.clearTimer();
     const queued = this.queue.splice(0).map((q) => q.record.handoffId);
     if (queued.length > 0) {
@@ -537,6 +541,15 @@ export class DeliveryWorker {
     // Fewer than asked: nothing else is due in the store right now.
     if (batch.length < max) this.storeDue = false;
     if (batch.length === 0) return;
+    if (this.stopped) {
+      // Stopped while claiming: give them back now rather than when the lease lapses.
+      await this.store.release(
+        batch.map((r) => r.handoffId),
+        this.workerId,
+        this.now(),
+      );
+      return;
+    }
     this.queue.unshift(...batch.map((record) => ({ record, cost: this.measure(record), queuedAt: now })));
     this.ensureRenewal();
   }

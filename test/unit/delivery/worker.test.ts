@@ -629,6 +629,28 @@ describe('DeliveryWorker', () => {
       expect(sf.writes.get(id!)).toBe(1);
     });
 
+    it('gives back at once what a claim brings in after stop()', async () => {
+      const w = worker({ pollIntervalMs: 60_000 }, { realClock: true });
+      const [id] = await accept(1, Date.now());
+      const gate = deferred();
+      const real = store.claimBatch.bind(store);
+      const claiming = deferred();
+      jest.spyOn(store, 'claimBatch').mockImplementation(async (...args) => {
+        claiming.resolve();
+        await gate.promise;
+        return real(...args);
+      });
+      w.start();
+      w.kick();
+      await claiming.promise;
+      const stopping = w.stop();
+      gate.resolve();
+      await stopping;
+      await until(async () => (await store.get(id!))?.claimedBy === null, 'the release');
+      expect(await store.get(id!)).toMatchObject({ state: 'accepted', attempts: 0 });
+      expect(sf.batches).toEqual([]);
+    });
+
     it('shuts down gracefully: finishes in-flight batches within the timeout', async () => {
       const w = worker({ pollIntervalMs: 60_000, shutdownTimeoutMs: 10_000 }, { realClock: true });
       const gate = deferred();
