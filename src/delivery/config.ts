@@ -55,6 +55,11 @@ export const deliveryConfigSchema = z
      * spare waits for the one in flight (at most maxSaturatedHoldMs), as requests are queueing anyway.
      */
     saturatedLoad: z.number().min(0.1).max(1).default(0.8),
+    /**
+     * Calls with room to spare (partial) in flight at once; another partial call waits for one of them
+     * to answer (at most maxSaturatedHoldMs). One while saturated.
+     */
+    maxPartialCalls: z.number().int().min(1).max(64).default(4),
     maxSaturatedHoldMs: z.number().int().min(0).max(5_000).default(1_000),
     /** How often the worker looks for due retries and expired leases when nothing else wakes it. */
     pollIntervalMs: z.number().int().min(10).default(500),

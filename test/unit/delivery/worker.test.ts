@@ -453,6 +453,24 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(4), 'all routed');
     });
 
+    it('keeps at most maxPartialCalls calls with room to spare in flight; the next waits for one to answer', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+      const gates = [deferred(), deferred()];
+      for (const g of gates) sf.script.push({ block: g.promise });
+      await arrive(1, w);
+      clock += 100;
+      await arrive(1, w);
+      expect(sf.batches).toHaveLength(2);
+      clock += 100;
+      const [third] = await arrive(1, w);
+      expect(sf.batches).toHaveLength(2); // two partial calls are in flight
+      gates[0]!.resolve();
+      await settle(() => sf.batches.length === 3, 'the third call');
+      expect(sf.batches[2]).toEqual([third]);
+      gates[1]!.resolve();
+      await settle(allRouted(3), 'all routed');
+    });
+
     it('while saturated, a call waits for the partial one in flight at most maxSaturatedHoldMs', async () => {
       const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxSaturatedHoldMs: 300 });
       const gate = deferred();
