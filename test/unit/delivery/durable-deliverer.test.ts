@@ -191,8 +191,11 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
     const d = await open();
     await d.submit(prepared());
     await d.submit(prepared());
-    // The answers go out first; the store records routed in the group commit that follows.
-    await new Promise((r) => setImmediate(r));
+    // The answers go out first; the store records routed in the group commit that follows (on the
+    // store's thread).
+    for (let i = 0; i < 200 && (await d.store.stats(Date.now())).counts.routed < 2; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const text = await d.metrics.registry.metrics();
     expect(text).toMatch(/^fsc_handoff_accepted_total 2$/m);
     expect(text).toMatch(/^fsc_handoff_delivered_total 2$/m);
