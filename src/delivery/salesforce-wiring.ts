@@ -2,7 +2,9 @@
  * Durable delivery wired to the real Salesforce module: deliverHandoffs for batches, findDelivered
  * for the unknown-outcome lookup, client.query for the AgentWork poller.
  */
-import { GRAPH_LIMITS } from '../plan/graph';
+import type { PreparedHandoff } from '../contract/prepared';
+import { GRAPH_LIMITS, planHandoffGraph } from '../plan/graph';
+import type { CompositeGraph, ResolvedIds } from '../plan/graph';
 import type { SalesforceMapping } from '../plan/mapping';
 import { deliverHandoffs, findDelivered, graphNodeCount } from '../salesforce';
 import type { SalesforceClient } from '../salesforce';
@@ -36,8 +38,24 @@ export function salesforceDeliveryFunctions(
         debug: (m: string, meta?: Record<string, unknown>) => void logger.debug(m, meta),
       }
     : undefined;
+  // Each handoff's graph is planned once: to size the worker's call (cost), with the ids the org
+  // answered last time, and reused by deliverHandoffs when those are still the ids it sends with.
+  let knownIds: ResolvedIds | undefined;
+  const planned = new WeakMap<PreparedHandoff, { ids: ResolvedIds; graph: CompositeGraph }>();
   return {
-    deliver: (batch) => deliverHandoffs(batch, client, { mapping, logger: log }),
+    deliver: async (batch) => {
+      // Never throws: if the ids cannot be had, deliverHandoffs asks again and fails the batch properly.
+      const ids = await client.resolveIds(mapping).catch(() => undefined);
+      if (ids) knownIds = ids;
+      return deliverHandoffs(batch, client, {
+        mapping,
+        logger: log,
+        planned: (p, used) => {
+          const hit = planned.get(p);
+          return hit && hit.ids === used ? hit.graph : undefined;
+        },
+      });
+    },
     findDelivered: async (ids) => {
       const found = await findDelivered(ids, client, mapping);
       return [...found.values()].map((r) => ({
@@ -51,7 +69,18 @@ export function salesforceDeliveryFunctions(
       }));
     },
     query: (soql) => client.query<Record<string, unknown>>(soql),
-    cost: (p) => graphNodeCount(p, mapping, client.apiVersion),
+    cost: (p) => {
+      if (!knownIds) return graphNodeCount(p, mapping, client.apiVersion);
+      const graph = planHandoffGraph({
+        prepared: p,
+        ids: knownIds,
+        mapping,
+        apiVersion: client.apiVersion,
+        graphId: 'g',
+      });
+      planned.set(p, { ids: knownIds, graph });
+      return graph.compositeRequest.length;
+    },
     maxCallCost: GRAPH_LIMITS.nodesPerPayload,
   };
 }

@@ -30,6 +30,11 @@ export interface DeliveryContext {
   logger?: Logger;
   /** Ids to use instead of client.resolveIds (tests, or a caller that resolved them already). */
   ids?: ResolvedIds;
+  /**
+   * A graph the caller already planned for exactly this handoff with exactly these ids (the delivery
+   * worker plans each handoff once to size its call); used as is, with this batch's graph id.
+   */
+  planned?: (prepared: PreparedHandoff, ids: ResolvedIds) => CompositeGraph | undefined;
   /** Enrichment window in seconds; mapping.enrichment.dedupeWindowSeconds (0 = off) when absent. */
   dedupeWindowSeconds?: number;
   /** The clock for the enrichment window (tests pass a fixed one). */
@@ -309,14 +314,17 @@ export async function deliverHandoffs(
 
   const plan = (p: PreparedHandoff, index: number, linkCustomer: boolean): Planned | undefined => {
     try {
-      const graph = planHandoffGraph({
-        prepared: p,
-        ids,
-        mapping: ctx.mapping,
-        apiVersion: client.apiVersion,
-        graphId: `g${index}`,
-        linkCustomer,
-      });
+      const reuse = linkCustomer ? ctx.planned?.(p, ids) : undefined;
+      const graph = reuse
+        ? { ...reuse, graphId: `g${index}` }
+        : planHandoffGraph({
+            prepared: p,
+            ids,
+            mapping: ctx.mapping,
+            apiVersion: client.apiVersion,
+            graphId: `g${index}`,
+            linkCustomer,
+          });
       return { index, prepared: p, graph, linkCustomer };
     } catch (err) {
       // A handoff that cannot be planned (missing skill in the org, a value too long for its field)

@@ -1,5 +1,5 @@
 import type { CompositeGraph } from '../../../src/plan';
-import { defaultMapping, REF } from '../../../src/plan';
+import { defaultMapping, planHandoffGraph, REF } from '../../../src/plan';
 import {
   apportion,
   chunkGraphs,
@@ -175,6 +175,30 @@ describe('apportion and chunking', () => {
 });
 
 describe('deliverHandoffs', () => {
+  it('sends a graph already planned for the same handoff and ids as it is, under the batch’s graph id', async () => {
+    const [a, b] = [prepared(), prepared()];
+    const { client, sent } = fakeClient(ok);
+    const mine = planHandoffGraph({ prepared: a, ids: IDS, mapping, apiVersion: '63.0', graphId: 'g' });
+    const asked: [string, unknown][] = [];
+    const out = await deliverHandoffs([b, a], client, {
+      mapping,
+      planned: (p, ids) => {
+        asked.push([p.handoffId, ids]);
+        return p === a && ids === IDS ? mine : undefined;
+      },
+    });
+    expect(asked).toEqual([
+      [b.handoffId, IDS],
+      [a.handoffId, IDS],
+    ]);
+    expect(sent[0]?.[1]).toEqual({ ...mine, graphId: 'g1' });
+    expect(sent[0]?.[1]?.compositeRequest).toBe(mine.compositeRequest);
+    expect(sent[0]?.[0]).toEqual(
+      planHandoffGraph({ prepared: b, ids: IDS, mapping, apiVersion: '63.0', graphId: 'g0' }),
+    );
+    expect(out.map((o) => o.kind)).toEqual(['delivered', 'delivered']);
+  });
+
   it('sends the whole batch in one call, outcomes in order', async () => {
     const batch = [prepared(), prepared(), prepared()];
     const { client, sent } = fakeClient(ok);
