@@ -50,6 +50,7 @@ export function salesforceDeliveryFunctions(
       return deliverHandoffs(batch, client, {
         mapping,
         logger: log,
+        ...(ids ? { ids } : {}),
         planned: (p, used) => {
           const hit = planned.get(p);
           return hit && hit.ids === used ? hit.graph : undefined;

@@ -28,10 +28,10 @@
  * steady stream that cannot fill a call that fast (200/s fills a 31-graph call in 150 ms) never
  * waits; a burst goes out in full calls. With every slot busy, what arrives queues and leaves in the
  * fullest calls there are when slots free. At most `maxPartialCalls` calls with room to spare are in
- * flight; another waits for one of them to answer. While the service is saturated (its event loop busy for
- * `saturatedLoad` of the time: requests are queueing, more handoffs are coming than have arrived), a
- * call with room to spare waits for the one already in flight to answer (at most `maxSaturatedHoldMs`,
- * Nagle-style), so a burst that is accepted slowly still leaves in full calls.
+ * flight, and only one while the service is saturated (its event loop busy `saturatedLoad` of the
+ * time: requests are queueing, more handoffs are coming than have arrived); another waits for one of
+ * them to answer, at most `maxPartialHoldMs`, so a burst that is accepted slowly still leaves in full
+ * calls.
  *
  * Slots: `concurrency` calls in flight at once; while any call has been running longer than
  * `slowCallMs` (the org is slow), new calls start only while fewer than `slowConcurrency` are in
@@ -390,17 +390,15 @@ export class DeliveryWorker {
     const capacity = this.callCapacity();
     if (taken >= capacity) return 0;
     const now = this.now();
-    // Saturated (the event loop has a backlog of requests: more handoffs are on their way than the
-    // rate so far shows): while a partial call is in flight, the next waits for its answer, so a
-    // burst the service accepts slowly still leaves in full calls.
-    // At most maxPartialCalls calls with room to spare are in flight (one while saturated); another
-    // waits for one of them to answer (bounded by maxSaturatedHoldMs), so a trickle of arrivals —
-    // a burst the service is still accepting — does not take a call per free slot.
+    // At most maxPartialCalls calls with room to spare are in flight, one while saturated (the event
+    // loop has a backlog: more handoffs are on their way than have arrived); another waits for one of
+    // them to answer (at most maxPartialHoldMs), so a trickle — a burst the service is still
+    // accepting — does not take a call per free slot.
     let partials = 0;
     for (const f of this.inFlight) if (f.partial) partials += 1;
     if (partials > 0) {
       const allowed = this.load() >= this.config.saturatedLoad ? 1 : this.config.maxPartialCalls;
-      const untilPartial = first.queuedAt + this.config.maxSaturatedHoldMs;
+      const untilPartial = first.queuedAt + this.config.maxPartialHoldMs;
       if (partials >= allowed && now < untilPartial) return untilPartial - now;
     }
     const until = first.queuedAt + maxHoldMs;

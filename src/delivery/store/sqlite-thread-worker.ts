@@ -1,12 +1,11 @@
 /**
  * The store's thread (see sqlite-thread.ts): owns the SqliteHandoffStore and answers each request
- * with its method's value. Calls run as they arrive; the store's own group commit gathers the writes
+ * with its method's value (accepts arrive as rows: acceptValues). Calls run as they arrive; the store's own group commit gathers the writes
  * of one turn of this thread's event loop into one transaction.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteHandoffStore } from './sqlite-store';
 import type { ThreadReply, ThreadRequest } from './sqlite-thread';
-import type { AcceptResult } from './types';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-thread-worker runs as a worker thread');
@@ -14,7 +13,6 @@ const store = new SqliteHandoffStore({ path: (workerData as { path: string }).pa
 
 const METHODS = new Set<string>([
   'migrate',
-  'accept',
   'acceptValues',
   'get',
   'claimBatch',
@@ -51,14 +49,7 @@ port.on('message', (request: ThreadRequest) => {
     result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
   result.then(
-    (value) => {
-      // A new record's handoff is what the caller sent: not copied back (the caller restores it).
-      if (method === 'accept' && (value as AcceptResult).kind === 'accepted') {
-        const r = value as AcceptResult;
-        value = { kind: r.kind, record: { ...r.record, prepared: null } };
-      }
-      reply({ id, ok: true, value });
-    },
+    (value) => reply({ id, ok: true, value }),
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
       const code = (e as { code?: unknown }).code;

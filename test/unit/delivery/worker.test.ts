@@ -435,7 +435,7 @@ describe('DeliveryWorker', () => {
         maxHoldMs: 50,
         maxBatchSize: 10,
         saturatedLoad: 0.8,
-        maxSaturatedHoldMs: 1_000,
+        maxPartialHoldMs: 1_000,
       });
       const gate = deferred();
       sf.script.push({ block: gate.promise });
@@ -471,8 +471,8 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(3), 'all routed');
     });
 
-    it('while saturated, a call waits for the partial one in flight at most maxSaturatedHoldMs', async () => {
-      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxSaturatedHoldMs: 300 });
+    it('while saturated, a call waits for the partial one in flight at most maxPartialHoldMs', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialHoldMs: 300 });
       const gate = deferred();
       sf.script.push({ block: gate.promise });
       await arrive(1, w);
