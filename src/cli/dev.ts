@@ -11,6 +11,7 @@ import { ConfigError, emulatorSalesforceSettings, loadConfig, loadDevSettings } 
 import { createEmulator, type Emulator } from '../emulator';
 import { createLogger, scrubString } from '../log';
 import { startService, type RunningService } from '../main';
+import { applyHeapGrowing } from './heap';
 
 const EX_CONFIG = 78;
 export const DEV_ISSUER = 'fsc-handoff-dev';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
         logging: { level: dev.logLevel },
       },
     });
+    applyHeapGrowing(config.server.heapGrowingPercent);
     service = await startService(config, { logger: createLogger({ level: config.logging.level }) });
     done(`handoff service    ${service.url}   (OpenAPI: ${service.url}/openapi.json)`);
 

@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { scrubString } from '../log';
 import { startService } from '../main';
+import { applyHeapGrowing } from './heap';
 
 const EX_CONFIG = 78;
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  applyHeapGrowing(config.server.heapGrowingPercent);
   const service = await startService(config);
   process.stdout.write(`FSC Handoff listening on ${service.url}\n`);
   let stopping = false;

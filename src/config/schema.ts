@@ -45,6 +45,13 @@ export const serverConfigSchema = z
     publicBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Graceful shutdown: how long open requests get before the server closes them. */
     shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+    /**
+     * How far the JavaScript heap may grow past what was live after a full garbage collection before
+     * the next one (V8's heap growing percent). V8's own rule lets it grow up to 4x under a heavy
+     * allocation rate, mostly with handoffs already answered; 25 keeps the peak near the live data
+     * for a few percent more GC time. 0 leaves V8's rule. Applied by the process entry points.
+     */
+    heapGrowingPercent: z.number().int().min(0).max(300).default(25),
   })
   .strict();
 

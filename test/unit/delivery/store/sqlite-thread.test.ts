@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openHandoffStore, SqliteHandoffStore, ThreadedSqliteStore } from '../../../../src/delivery/store';
+import { THREAD_LIMITS } from '../../../../src/delivery/store/sqlite-thread';
 import type { HandoffStore } from '../../../../src/delivery/store';
 import { prepared } from '../fixtures';
 import { describeHandoffStore } from './handoff-store-suite';
@@ -39,6 +40,16 @@ describe('SQLite store on its own thread', () => {
     expect((await reader.stats(2)).counts.accepted).toBe(40);
     expect((await reader.get(ps[7]!.handoffId))?.prepared).toEqual(ps[7]);
     await reader.close();
+    await store.close();
+  });
+
+  it('runs its thread with a small young generation (it only passes rows through)', async () => {
+    const store = new ThreadedSqliteStore({ path: ':memory:' });
+    await store.migrate();
+    const limits = (store as unknown as { worker: { resourceLimits?: Record<string, number> } }).worker
+      .resourceLimits;
+    expect(limits?.maxYoungGenerationSizeMb).toBe(THREAD_LIMITS.maxYoungGenerationSizeMb);
+    expect(THREAD_LIMITS.maxYoungGenerationSizeMb).toBeLessThan(16);
     await store.close();
   });
 
