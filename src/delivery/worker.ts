@@ -24,14 +24,15 @@
  * queued (up to what fits one call: `maxBatchSize` handoffs and, with `cost`, `maxCallCost`
  * graph nodes), unless holding is worth it: when as many handoffs arrived in the last `maxHoldMs` as
  * the call still has room for, the call would fill within about `maxHoldMs` at that rate, so the
- * queued handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff or a
- * steady stream that cannot fill a call that fast (200/s fills a 31-graph call in 150 ms) never
- * waits; a burst goes out in full calls. With every slot busy, what arrives queues and leaves in the
+ * queued handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff never
+ * waits, and a steady stream that cannot fill a call that fast (200/s fills a 31-graph call in
+ * 150 ms) is not held to fill one; a burst goes out in full calls. With every slot busy, what arrives queues and leaves in the
  * fullest calls there are when slots free. At most `maxPartialCalls` calls with room to spare are in
- * flight, and only one while the service is saturated (its event loop busy `saturatedLoad` of the
- * time: requests are queueing, more handoffs are coming than have arrived); another waits for one of
- * them to answer, at most `maxPartialHoldMs`, so a burst that is accepted slowly still leaves in full
- * calls.
+ * flight; another waits for one of them to answer, at most `maxHoldMs`, so a steady stream shares
+ * calls at a bounded cost in latency. While the service is saturated (its event loop busy
+ * `saturatedLoad` of the last ~100 ms: requests are queueing, more handoffs are coming than have
+ * arrived) only one partial call is in flight and another waits for it up to `maxPartialHoldMs`, so a
+ * burst that is accepted slowly still leaves in full calls.
  *
  * Slots: `concurrency` calls in flight at once; while any call has been running longer than
  * `slowCallMs` (the org is slow), new calls start only while fewer than `slowConcurrency` are in
@@ -74,7 +75,7 @@ export interface DeliveryWorkerOptions {
   maxCallCost?: number;
   logger?: DeliveryLogger;
   metrics?: DeliveryMetrics;
-  /** How busy this process's event loop is, 0..1 (default: its utilization over ~50 ms); tests inject it. */
+  /** How busy this process's event loop is, 0..1 (default: its utilization over ~100 ms); tests inject it. */
   load?: () => number;
   /** Epoch ms; injected in tests. */
   now?: () => number;
@@ -390,15 +391,17 @@ export class DeliveryWorker {
     const capacity = this.callCapacity();
     if (taken >= capacity) return 0;
     const now = this.now();
-    // At most maxPartialCalls calls with room to spare are in flight, one while saturated (the event
-    // loop has a backlog: more handoffs are on their way than have arrived); another waits for one of
-    // them to answer (at most maxPartialHoldMs), so a trickle — a burst the service is still
-    // accepting — does not take a call per free slot.
+    // At most maxPartialCalls calls with room to spare are in flight; another waits for one of them to
+    // answer, at most maxHoldMs (a steady stream's latency stays bounded). While saturated (the event
+    // loop has a backlog: more handoffs are on their way than have arrived) one only, and the wait is
+    // up to maxPartialHoldMs, so a trickle — a burst the service is still accepting — does not take a
+    // call per free slot.
     let partials = 0;
     for (const f of this.inFlight) if (f.partial) partials += 1;
     if (partials > 0) {
-      const allowed = this.load() >= this.config.saturatedLoad ? 1 : this.config.maxPartialCalls;
-      const untilPartial = first.queuedAt + this.config.maxPartialHoldMs;
+      const saturated = this.load() >= this.config.saturatedLoad;
+      const allowed = saturated ? 1 : this.config.maxPartialCalls;
+      const untilPartial = first.queuedAt + (saturated ? this.config.maxPartialHoldMs : maxHoldMs);
       if (partials >= allowed && now < untilPartial) return untilPartial - now;
     }
     const until = first.queuedAt + maxHoldMs;
@@ -788,7 +791,7 @@ export class DeliveryWorker {
 }
 
 /** The event loop's utilization over the last ~windowMs (0..1), sampled when asked. */
-export function eventLoopLoad(windowMs = 50): () => number {
+export function eventLoopLoad(windowMs = 100): () => number {
   let last = performance.eventLoopUtilization();
   let value = 0;
   return () => {
