@@ -471,37 +471,20 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(3), 'all routed');
     });
 
-    it('while not saturated, a call waits for a partial one in flight at most maxHoldMs', async () => {
-      const w = await running({
-        maxHoldMs: 50,
-        maxBatchSize: 10,
-        maxPartialCalls: 1,
-        maxPartialHoldMs: 1_000,
-      });
+    it.each([
+      // a steady stream, not a backlog: its latency is bounded by maxHoldMs
+      { when: 'not saturated', load: 0.3, bound: 'maxHoldMs', waitMs: 50 },
+      // requests are queueing: the burst waits for the call in flight, up to maxPartialHoldMs
+      { when: 'saturated', load: 1, bound: 'maxPartialHoldMs', waitMs: 300 },
+    ])('while $when, a call waits for a partial one in flight at most $bound', async (c) => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 1, maxPartialHoldMs: 300 });
       const gate = deferred();
       sf.script.push({ block: gate.promise });
       await arrive(1, w);
-      load = 0.3; // a steady stream, not a backlog: its latency is bounded by maxHoldMs
-      clock += 100;
+      load = c.load;
+      clock += 100; // too slow for the rate rule to hold it
       const [late] = await arrive(1, w);
-      clock += 49;
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(1);
-      clock += 1;
-      await w.pumpNow();
-      expect(sf.batches[1]).toEqual([late]);
-      gate.resolve();
-      await settle(allRouted(2), 'all routed');
-    });
-
-    it('while saturated, a call waits for the partial one in flight at most maxPartialHoldMs', async () => {
-      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialHoldMs: 300 });
-      const gate = deferred();
-      sf.script.push({ block: gate.promise });
-      await arrive(1, w);
-      load = 1;
-      const [late] = await arrive(1, w);
-      clock += 299;
+      clock += c.waitMs - 1;
       await w.pumpNow();
       expect(sf.batches).toHaveLength(1);
       clock += 1;
