@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { HandoffIdScanner } from './lib/handoff-ids';
 
 interface Acc {
   calls: number;
@@ -78,21 +79,14 @@ try {
  * and charged to the handoffIds its URL and body name (composite graph nodes upsert by Handoff_Id__c).
  */
 const sfWait = new Map<string, number>();
-/** A string that does not point into a larger one (see below). */
-const ownCopy = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
-const HANDOFF_IN_URL = /Handoff_Id__c\/([A-Za-z0-9._:-]+)/g;
 type RequestFn = typeof http.request;
 const origRequest: RequestFn = http.request;
 const timedRequest = function (this: unknown, ...args: unknown[]): http.ClientRequest {
   const req = (origRequest as (...a: unknown[]) => http.ClientRequest).apply(this, args);
   const t0 = performance.now();
-  const chunks: string[] = [];
-  let size = 0;
+  const scanner = new HandoffIdScanner();
   const capture = (chunk: unknown): void => {
-    if (size > 4_000_000) return;
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-    size += text.length;
-    chunks.push(text);
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) scanner.chunk(chunk);
   };
   const origWrite = req.write.bind(req) as (...a: unknown[]) => boolean;
   const origEnd = req.end.bind(req) as (...a: unknown[]) => http.ClientRequest;
@@ -109,13 +103,8 @@ const timedRequest = function (this: unknown, ...args: unknown[]): http.ClientRe
     if (finished) return;
     finished = true;
     const ms = performance.now() - t0;
-    const text = `${req.path} ${chunks.join('')}`;
-    const ids = new Set<string>();
-    // A match is a slice of the whole body (~0.5 MB for a 31-graph call), and V8 keeps the body alive
-    // for as long as the slice lives: keep a copy of the id, or every body stays in the service's heap
-    // (it did: 136 MB of them in the max scenario's peak RSS).
-    for (const m of text.matchAll(HANDOFF_IN_URL)) if (m[1]) ids.add(ownCopy(m[1]));
-    for (const id of ids) sfWait.set(id, (sfWait.get(id) ?? 0) + ms);
+    scanner.url(req.path);
+    for (const id of scanner.ids) sfWait.set(id, (sfWait.get(id) ?? 0) + ms);
   };
   req.once('response', (res: http.IncomingMessage) => {
     res.once('end', done);

@@ -32,6 +32,7 @@ export async function buildService(
     ...listTs(srcDir),
     join(repoRoot, 'bench', 'service-entry.ts'),
     join(repoRoot, 'bench', 'trace-preload.ts'),
+    join(repoRoot, 'bench', 'lib', 'handoff-ids.ts'),
   ];
   await Promise.all(
     files.map(async (file) => {
