@@ -1,7 +1,9 @@
 /**
  * The store's thread (see sqlite-thread.ts): owns the SqliteHandoffStore and answers each request
- * with its method's value (accepts arrive as rows: acceptValues). Calls run as they arrive; the store's own group commit gathers the writes
- * of one turn of this thread's event loop into one transaction.
+ * with its method's value (accepts arrive as rows: acceptValues). Requests arrive in batches (one
+ * message per turn of the calling thread) and run in order; the store's own group commit gathers the
+ * writes of one turn of this thread's event loop into one transaction; the replies that settle
+ * together go back as one message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteHandoffStore } from './sqlite-store';
@@ -31,11 +33,23 @@ const METHODS = new Set<string>([
   'close',
 ]);
 
+/** Replies of this turn, sent together once the turn's settlements have run. */
+let replies: ThreadReply[] = [];
 function reply(message: ThreadReply): void {
-  port?.postMessage(message);
+  if (replies.length === 0) queueMicrotask(flushReplies);
+  replies.push(message);
+}
+function flushReplies(): void {
+  const batch = replies;
+  replies = [];
+  port?.postMessage(batch);
 }
 
-port.on('message', (request: ThreadRequest) => {
+port.on('message', (requests: ThreadRequest[]) => {
+  for (const request of requests) handle(request);
+});
+
+function handle(request: ThreadRequest): void {
   const { id, method, args } = request;
   if (!METHODS.has(method)) {
     reply({ id, ok: false, error: { name: 'Error', message: `unknown store method ${method}` } });
@@ -60,4 +74,4 @@ port.on('message', (request: ThreadRequest) => {
       });
     },
   );
-});
+}

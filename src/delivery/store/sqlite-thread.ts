@@ -7,6 +7,10 @@
  * the store's thread (whatever arrives while a commit runs goes in the next one). Durability is
  * unchanged: a call resolves only after the store's thread has committed it.
  *
+ * Calls made in one turn of the event loop travel as one message, and the thread answers a turn's
+ * calls in one message: each message wakes the other thread, and on two cores a woken thread
+ * preempts the one that woke it (at 1,000 accepts/s, one wake per accept each way).
+ *
  * The service opens this one (openHandoffStore); SqliteHandoffStore stays the engine, tested directly.
  */
 import path from 'node:path';
@@ -74,6 +78,9 @@ export class ThreadedSqliteStore implements HandoffStore {
   private failure: Error | null = null;
   private closing = false;
   private readonly restarts: number[] = [];
+  /** Calls made this turn, sent together on the next (flush). */
+  private outbox: ThreadRequest[] = [];
+  private flushScheduled: NodeJS.Immediate | null = null;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.worker = this.spawn();
@@ -87,13 +94,15 @@ export class ThreadedSqliteStore implements HandoffStore {
    */
   private spawn(): Worker {
     const worker = startWorker({ path: this.options.path });
-    worker.on('message', (reply: ThreadReply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
+    worker.on('message', (replies: ThreadReply[]) => {
+      for (const reply of replies) {
+        const p = this.pending.get(reply.id);
+        if (!p) continue;
+        this.pending.delete(reply.id);
+        if (reply.ok) p.resolve(reply.value);
+        else p.reject(Object.assign(new Error(reply.error.message), reply.error));
+      }
       if (this.pending.size === 0) worker.unref();
-      if (reply.ok) p.resolve(reply.value);
-      else p.reject(Object.assign(new Error(reply.error.message), reply.error));
     });
     let ended = false;
     const end = (err: Error) => {
@@ -101,6 +110,8 @@ export class ThreadedSqliteStore implements HandoffStore {
       ended = true;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      // Refused above, so never sent to the next thread either.
+      this.outbox = [];
       if (this.closing || this.failure) return;
       const now = Date.now();
       while (this.restarts.length > 0 && now - (this.restarts[0] ?? now) > RESTART_WINDOW_MS)
@@ -132,9 +143,17 @@ export class ThreadedSqliteStore implements HandoffStore {
     return new Promise<T>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      const request: ThreadRequest = { id, method, args };
-      this.worker.postMessage(request);
+      this.outbox.push({ id, method, args });
+      this.flushScheduled ??= setImmediate(() => this.flush());
     });
+  }
+
+  /** Sends this turn's calls, in the order they were made, as one message. */
+  private flush(): void {
+    this.flushScheduled = null;
+    const batch = this.outbox;
+    this.outbox = [];
+    if (batch.length > 0) this.worker.postMessage(batch);
   }
 
   migrate(): Promise<void> {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { openHandoffStore, SqliteHandoffStore, ThreadedSqliteStore } from '../../../../src/delivery/store';
 import { THREAD_LIMITS } from '../../../../src/delivery/store/sqlite-thread';
 import type { HandoffStore } from '../../../../src/delivery/store';
@@ -50,6 +51,28 @@ describe('SQLite store on its own thread', () => {
       .resourceLimits;
     expect(limits?.maxYoungGenerationSizeMb).toBe(THREAD_LIMITS.maxYoungGenerationSizeMb);
     expect(THREAD_LIMITS.maxYoungGenerationSizeMb).toBeLessThan(16);
+    await store.close();
+  });
+
+  it('sends the calls of one turn as one message, and answers a group commit in one message', async () => {
+    const store = new ThreadedSqliteStore({ path: path.join(dir, 'batched.db') });
+    await store.migrate();
+    const worker = (store as unknown as { worker: Worker }).worker;
+    const sent = jest.spyOn(worker, 'postMessage');
+    const answers: number[] = [];
+    worker.on('message', (replies: unknown[]) => answers.push(replies.length));
+    const ps = Array.from({ length: 25 }, () => prepared());
+    const results = await Promise.all(ps.map((p) => store.accept(p, 1)));
+    expect(results.map((r) => r.kind)).toEqual(ps.map(() => 'accepted'));
+    expect(sent).toHaveBeenCalledTimes(1);
+    expect((sent.mock.calls[0]?.[0] as unknown[]).length).toBe(25);
+    expect(answers).toEqual([25]);
+    // The next turn's calls are a message of their own, in order: a duplicate is seen as one.
+    const again = await Promise.all([store.accept(ps[0]!, 2), store.get(ps[1]!.handoffId)]);
+    expect(again[0].kind).toBe('duplicate');
+    expect(again[1]?.handoffId).toBe(ps[1]!.handoffId);
+    expect(sent).toHaveBeenCalledTimes(2);
+    sent.mockRestore();
     await store.close();
   });
 
