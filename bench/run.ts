@@ -15,6 +15,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildService } from './lib/build';
+import { calibrate, describeCalibration } from './lib/calibrate';
 import { runMicro } from './micro';
 import { dataCalls, diffCalls, startEmulator, writeCalls, type EmulatorHandle } from './lib/emulator';
 import { runLoad, type LoadResult, type LoadShape, type ResponseRecord } from './lib/load';
@@ -853,6 +854,12 @@ async function main(): Promise<void> {
 
   const tmp = mkdtempSync(join(os.tmpdir(), 'fsc-bench-'));
   onExit(() => rmSync(tmp, { recursive: true, force: true }));
+  progress.update('calibrating: how fast is this machine right now…');
+  const calibration = await calibrate(tmp);
+  Object.assign(machine, { calibration });
+  progress.log(
+    `Machine speed now: ${describeCalibration(calibration)} (compare runs only at similar speed; a shared VM drifts).`,
+  );
   const runId = Date.now().toString(36);
   const rows: ScenarioRow[] = [];
   const ctx: Context = {

@@ -67,6 +67,7 @@ export interface ScenarioRow {
   trace?: Record<string, unknown> | null;
   notes: string[];
 }
+import type { Calibration } from './calibrate';
 
 export interface BenchResults {
   schema: number;
@@ -81,6 +82,8 @@ export interface BenchResults {
     node: string;
     platform: string;
     loadavg1m: number;
+    /** How fast the machine was when the run started (bench/lib/calibrate.ts); absent before it existed. */
+    calibration?: Calibration;
   };
   options: Record<string, unknown>;
   rows: ScenarioRow[];

@@ -1,4 +1,5 @@
 /** Plain-text rendering of the one result table and of a comparison between two result files. */
+import { describeCalibration } from './calibrate';
 import type { BenchResults, ScenarioRow } from './results';
 
 type Align = 'left' | 'right';
@@ -105,5 +106,9 @@ export function renderCompare(base: BenchResults, current: BenchResults): string
   }
   for (const b of baseRows.values()) out.push([`${b.label} (only in base)`, ...METRICS.map(() => '')]);
   const title = `Compared with ${base.commit.slice(0, 10)}${base.dirty ? '+dirty' : ''} (${base.startedAt}) → ${current.commit.slice(0, 10)}${current.dirty ? '+dirty' : ''} (${current.startedAt})`;
-  return `${title}\n${renderGrid(header, out, ['left', ...METRICS.map((): Align => 'right')])}`;
+  const cal = current.machine.calibration;
+  const speed = cal
+    ? `\nMachine speed: ${describeCalibration(cal, base.machine.calibration)}${base.machine.calibration ? '' : ' (the base has no calibration)'}`
+    : '';
+  return `${title}${speed}\n${renderGrid(header, out, ['left', ...METRICS.map((): Align => 'right')])}`;
 }

@@ -1,0 +1,38 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { calibrate, describeCalibration, fsyncSamples } from '../../../../bench/lib/calibrate';
+
+describe('bench calibration', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(os.tmpdir(), 'fsc-calibrate-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures the CPU workload, fsync latency and thread wake-up, and leaves nothing behind', async () => {
+    const c = await calibrate(dir);
+    expect(c.cpuMs).toBeGreaterThan(0);
+    expect(c.fsyncP50Ms).toBeGreaterThan(0);
+    expect(c.fsyncP99Ms).toBeGreaterThanOrEqual(c.fsyncP50Ms);
+    expect(c.wakeP50Ms).toBeGreaterThan(0);
+    expect(c.wakeP99Ms).toBeGreaterThanOrEqual(c.wakeP50Ms);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('times each fsync’d write', () => {
+    expect(fsyncSamples(dir, 5)).toHaveLength(5);
+  });
+
+  it('says how far a run’s machine was from the base’s', () => {
+    const base = { cpuMs: 100, fsyncP50Ms: 0.4, fsyncP99Ms: 5, wakeP50Ms: 0.1, wakeP99Ms: 1 };
+    const now = { cpuMs: 150, fsyncP50Ms: 0.5, fsyncP99Ms: 6, wakeP50Ms: 0.55, wakeP99Ms: 45 };
+    expect(describeCalibration(now, base)).toBe(
+      'CPU workload 150 ms, fsync p50 0.5 / p99 6 ms, thread wake p50 0.55 / p99 45 ms ' +
+        '(base: 100 ms, 0.4 / 5 ms, 0.1 / 1 ms; CPU +50 %, wake p50 +450 %)',
+    );
+    expect(describeCalibration(base)).toBe(
+      'CPU workload 100 ms, fsync p50 0.4 / p99 5 ms, thread wake p50 0.1 / p99 1 ms',
+    );
+  });
+});
