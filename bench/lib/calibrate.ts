@@ -1,6 +1,7 @@
 /**
  * How fast this machine is right now, measured before the scenarios: a fixed CPU workload (the
- * bench's own handoff, serialised, parsed and hashed, as the request path does), fsync'd 4 KB
+ * bench's own handoff, serialised, parsed and hashed, as the request path does), memory latency
+ * (a pointer chase through 32 MB), fsync'd 4 KB
  * writes in the bench's temp dir (the store's commits), and a message to a thread and back after a
  * few idle ms (waking a sleeping thread: every handoff crosses several, the store's thread, the
  * emulator, the load generator; on an oversubscribed host this is what slows first). On a shared VM the same commit can measure
@@ -21,6 +22,8 @@ export interface Calibration {
   /** 4 KB write + fdatasync, p50 and p99 of 200 (ms). */
   fsyncP50Ms: number;
   fsyncP99Ms: number;
+  /** Random reads through 32 MB (a pointer chase past the caches): ns per read, best of three. */
+  memoryNs: number;
   /** A thread woken after 5 ms idle and answering, p50 and p99 of 60 (ms). */
   wakeP50Ms: number;
   wakeP99Ms: number;
@@ -42,6 +45,34 @@ export function cpuWorkload(rounds = CPU_ROUNDS): number {
   }
   if (sink < 0) throw new Error('unreachable');
   return performance.now() - t0;
+}
+
+/**
+ * ns per dependent random read through a 32 MB cycle: memory latency, which a tight CPU loop does not
+ * see and the service's pointer-heavy request path does (a noisy neighbour on the host shows here).
+ */
+export function memoryLatencyNs(reads = 2_000_000, megabytes = 32): number {
+  const n = (megabytes * 1024 * 1024) / 4;
+  const next = new Int32Array(n);
+  for (let i = 0; i < n; i++) next[i] = i;
+  // Sattolo's shuffle: one cycle through every slot, in an order no prefetcher can guess.
+  let seed = 0x2545f491;
+  for (let i = n - 1; i > 0; i--) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const k = seed % i;
+    const t = next[i] as number;
+    next[i] = next[k] as number;
+    next[k] = t;
+  }
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    let j = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < reads; i++) j = next[j] as number;
+    best = Math.min(best, ((performance.now() - t0) * 1e6) / reads);
+    if (j < 0) throw new Error('unreachable');
+  }
+  return best;
 }
 
 /** fsync'd writes of 4 KB into a file in `dir` (removed after): each one's ms. */
@@ -87,15 +118,20 @@ export async function wakeSamples(n = WAKES): Promise<number[]> {
   return samples;
 }
 
-export async function calibrate(dir: string): Promise<Calibration> {
-  const cpu = Math.min(cpuWorkload(), cpuWorkload(), cpuWorkload());
-  const fsyncs = fsyncSamples(dir).sort((a, b) => a - b);
-  const wakes = (await wakeSamples()).sort((a, b) => a - b);
+/** How much of each measurement calibrate takes (tests take less). */
+export const CALIBRATION_SIZES = { cpuRounds: CPU_ROUNDS, fsyncs: FSYNCS, memoryMb: 32, wakes: WAKES };
+
+export async function calibrate(dir: string, sizes = CALIBRATION_SIZES): Promise<Calibration> {
+  const cpu = Math.min(...[0, 1, 2].map(() => cpuWorkload(sizes.cpuRounds)));
+  const fsyncs = fsyncSamples(dir, sizes.fsyncs).sort((a, b) => a - b);
+  const memory = memoryLatencyNs(2_000_000, sizes.memoryMb);
+  const wakes = (await wakeSamples(sizes.wakes)).sort((a, b) => a - b);
   const round = (x: number): number => Math.round(x * 100) / 100;
   return {
     cpuMs: round(cpu),
     fsyncP50Ms: round(percentile(fsyncs, 50)),
     fsyncP99Ms: round(percentile(fsyncs, 99)),
+    memoryNs: Math.round(memory),
     wakeP50Ms: round(percentile(wakes, 50)),
     wakeP99Ms: round(percentile(wakes, 99)),
   };
@@ -104,10 +140,13 @@ export async function calibrate(dir: string): Promise<Calibration> {
 /** One line for the report, and for a comparison the change between two calibrations. */
 export function describeCalibration(c: Calibration, base?: Calibration): string {
   const pct = (a: number, b: number): string => `${b >= a ? '+' : ''}${Math.round(((b - a) / a) * 100)} %`;
-  const now = `CPU workload ${c.cpuMs} ms, fsync p50 ${c.fsyncP50Ms} / p99 ${c.fsyncP99Ms} ms, thread wake p50 ${c.wakeP50Ms} / p99 ${c.wakeP99Ms} ms`;
+  const now =
+    `CPU workload ${c.cpuMs} ms, memory ${c.memoryNs} ns per random read, ` +
+    `fsync p50 ${c.fsyncP50Ms} / p99 ${c.fsyncP99Ms} ms, thread wake p50 ${c.wakeP50Ms} / p99 ${c.wakeP99Ms} ms`;
   if (!base) return now;
   return (
-    `${now} (base: ${base.cpuMs} ms, ${base.fsyncP50Ms} / ${base.fsyncP99Ms} ms, ${base.wakeP50Ms} / ${base.wakeP99Ms} ms; ` +
-    `CPU ${pct(base.cpuMs, c.cpuMs)}, wake p50 ${pct(base.wakeP50Ms, c.wakeP50Ms)})`
+    `${now} (base: ${base.cpuMs} ms, ${base.memoryNs} ns, ${base.fsyncP50Ms} / ${base.fsyncP99Ms} ms, ` +
+    `${base.wakeP50Ms} / ${base.wakeP99Ms} ms; CPU ${pct(base.cpuMs, c.cpuMs)}, ` +
+    `memory ${pct(base.memoryNs, c.memoryNs)}, wake p50 ${pct(base.wakeP50Ms, c.wakeP50Ms)})`
   );
 }

@@ -10,11 +10,12 @@ describe('bench calibration', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('measures the CPU workload, fsync latency and thread wake-up, and leaves nothing behind', async () => {
-    const c = await calibrate(dir);
+  it('measures the CPU workload, memory latency, fsync latency and thread wake-up, and leaves nothing behind', async () => {
+    const c = await calibrate(dir, { cpuRounds: 50, fsyncs: 10, memoryMb: 1, wakes: 5 });
     expect(c.cpuMs).toBeGreaterThan(0);
     expect(c.fsyncP50Ms).toBeGreaterThan(0);
     expect(c.fsyncP99Ms).toBeGreaterThanOrEqual(c.fsyncP50Ms);
+    expect(c.memoryNs).toBeGreaterThan(0);
     expect(c.wakeP50Ms).toBeGreaterThan(0);
     expect(c.wakeP99Ms).toBeGreaterThanOrEqual(c.wakeP50Ms);
     expect(readdirSync(dir)).toEqual([]);
@@ -25,14 +26,14 @@ describe('bench calibration', () => {
   });
 
   it('says how far a run’s machine was from the base’s', () => {
-    const base = { cpuMs: 100, fsyncP50Ms: 0.4, fsyncP99Ms: 5, wakeP50Ms: 0.1, wakeP99Ms: 1 };
-    const now = { cpuMs: 150, fsyncP50Ms: 0.5, fsyncP99Ms: 6, wakeP50Ms: 0.55, wakeP99Ms: 45 };
+    const base = { cpuMs: 100, memoryNs: 100, fsyncP50Ms: 0.4, fsyncP99Ms: 5, wakeP50Ms: 0.1, wakeP99Ms: 1 };
+    const now = { cpuMs: 150, memoryNs: 245, fsyncP50Ms: 0.5, fsyncP99Ms: 6, wakeP50Ms: 0.55, wakeP99Ms: 45 };
     expect(describeCalibration(now, base)).toBe(
-      'CPU workload 150 ms, fsync p50 0.5 / p99 6 ms, thread wake p50 0.55 / p99 45 ms ' +
-        '(base: 100 ms, 0.4 / 5 ms, 0.1 / 1 ms; CPU +50 %, wake p50 +450 %)',
+      'CPU workload 150 ms, memory 245 ns per random read, fsync p50 0.5 / p99 6 ms, thread wake p50 0.55 / p99 45 ms ' +
+        '(base: 100 ms, 100 ns, 0.4 / 5 ms, 0.1 / 1 ms; CPU +50 %, memory +145 %, wake p50 +450 %)',
     );
     expect(describeCalibration(base)).toBe(
-      'CPU workload 100 ms, fsync p50 0.4 / p99 5 ms, thread wake p50 0.1 / p99 1 ms',
+      'CPU workload 100 ms, memory 100 ns per random read, fsync p50 0.4 / p99 5 ms, thread wake p50 0.1 / p99 1 ms',
     );
   });
 });
