@@ -108,22 +108,34 @@ export class ThreadedSqliteStore implements HandoffStore {
     const end = (err: Error) => {
       if (ended) return;
       ended = true;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-      // Refused above, so never sent to the next thread either.
-      this.outbox = [];
-      if (this.closing || this.failure) return;
-      const now = Date.now();
-      while (this.restarts.length > 0 && now - (this.restarts[0] ?? now) > RESTART_WINDOW_MS)
-        this.restarts.shift();
-      if (this.restarts.length >= MAX_RESTARTS) {
-        this.failure = new Error(`the handoff store's thread keeps failing: ${err.message}`);
-        return;
+      // Calls the dead thread had are in doubt: refused (a write that did commit is found as a
+      // duplicate when the bot retries). Calls not sent yet go to the next thread, if there is one.
+      const unsent = new Set(this.outbox.map((r) => r.id));
+      for (const [id, p] of this.pending) {
+        if (unsent.has(id)) continue;
+        p.reject(err);
+        this.pending.delete(id);
       }
-      this.restarts.push(now);
-      this.worker = this.spawn();
-      // The new thread's first message: the schema is there (a file), or is made again (':memory:').
-      this.call('migrate', []).catch(() => undefined);
+      if (!this.closing && !this.failure) {
+        const now = Date.now();
+        while (this.restarts.length > 0 && now - (this.restarts[0] ?? now) > RESTART_WINDOW_MS)
+          this.restarts.shift();
+        if (this.restarts.length >= MAX_RESTARTS) {
+          this.failure = new Error(`the handoff store's thread keeps failing: ${err.message}`);
+        } else {
+          this.restarts.push(now);
+          this.worker = this.spawn();
+          if (this.pending.size > 0) this.worker.ref();
+          // The new thread's first message, ahead of the unsent calls: the schema is there (a file),
+          // or is made again (':memory:').
+          const migrate = this.call<void>('migrate', []);
+          migrate.catch(() => undefined);
+          const request = this.outbox.pop();
+          if (request) this.outbox.unshift(request);
+          return;
+        }
+      }
+      this.rejectUnsent(this.failure ?? err);
     };
     worker.on('error', (err) => end(new Error(`the handoff store's thread failed: ${err.message}`)));
     worker.on('exit', () => end(new Error("the handoff store's thread ended")));
@@ -153,7 +165,29 @@ export class ThreadedSqliteStore implements HandoffStore {
     this.flushScheduled = null;
     const batch = this.outbox;
     this.outbox = [];
-    if (batch.length > 0) this.worker.postMessage(batch);
+    if (batch.length === 0) return;
+    try {
+      this.worker.postMessage(batch);
+    } catch {
+      // Something in the batch cannot be copied to the thread: send the calls one by one, in order,
+      // so only the call that cannot be sent fails.
+      for (const r of batch) {
+        try {
+          this.worker.postMessage([r]);
+        } catch (err) {
+          this.pending.get(r.id)?.reject(err instanceof Error ? err : new Error(String(err)));
+          this.pending.delete(r.id);
+        }
+      }
+    }
+  }
+
+  /** Refuses every call not sent yet (the store is down or closed). */
+  private rejectUnsent(err: Error): void {
+    for (const r of this.outbox.splice(0)) {
+      this.pending.get(r.id)?.reject(err);
+      this.pending.delete(r.id);
+    }
   }
 
   migrate(): Promise<void> {

@@ -101,11 +101,48 @@ describe('SQLite store on its own thread', () => {
     await store.accept(kept, 1);
     const thread = (store as unknown as { worker: { terminate(): Promise<number> } }).worker;
     const inFlight = store.stats(2);
+    await new Promise((resolve) => setImmediate(resolve)); // sent: the thread has it
     await thread.terminate();
     await expect(inFlight).rejects.toThrow(/thread ended/);
     expect((await store.get(kept.handoffId))?.handoffId).toBe(kept.handoffId);
     expect((await store.accept(prepared(), 3)).kind).toBe('accepted');
     expect(store.threadRestarts).toBe(1);
+    await store.close();
+  });
+
+  it('gives the calls a dead thread never received to the next thread', async () => {
+    const store = new ThreadedSqliteStore({ path: ':memory:' });
+    await store.migrate();
+    const thread = (store as unknown as { worker: Worker }).worker;
+    const p = prepared();
+    const accepted = store.accept(p, 1);
+    // The thread ends in the same turn, before this turn's calls were sent: they are not in doubt.
+    thread.emit('exit', 1);
+    await thread.terminate();
+    expect((await accepted).kind).toBe('accepted');
+    // The new thread made the schema again (':memory:') before the call ran, and has the row.
+    expect((await store.get(p.handoffId))?.handoffId).toBe(p.handoffId);
+    expect(store.threadRestarts).toBe(1);
+    await store.close();
+  });
+
+  it('fails only the calls it could not send to the thread', async () => {
+    const store = new ThreadedSqliteStore({ path: ':memory:' });
+    await store.migrate();
+    const p = prepared();
+    // Three calls in one turn, one of them with an argument that cannot cross to the thread.
+    const [before, uncopyable, after] = await Promise.allSettled([
+      store.accept(p, 1),
+      store.get((() => 'x') as unknown as string),
+      store.ping(),
+    ]);
+    expect(before).toMatchObject({ status: 'fulfilled', value: { kind: 'accepted' } });
+    expect(uncopyable).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/could not be cloned/) },
+    });
+    expect(after).toMatchObject({ status: 'fulfilled' });
+    expect((await store.get(p.handoffId))?.handoffId).toBe(p.handoffId);
     await store.close();
   });
 
