@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { ConfigError, emulatorSalesforceSettings, loadConfig, loadDevSettings } from '../config';
+import { ConfigError, emulatorSalesforceSettings, loadConfig, loadDevSettings, nodeOptions } from '../config';
 import { createEmulator, type Emulator } from '../emulator';
 import { createLogger, scrubString } from '../log';
 import { startService, type RunningService } from '../main';
@@ -70,8 +70,12 @@ async function main(): Promise<void> {
         logging: { level: dev.logLevel },
       },
     });
-    applyHeapGrowing(config.server.heapGrowingPercent);
+    const heap = applyHeapGrowing(config.server.heapGrowingPercent, { nodeOptions: nodeOptions() });
     service = await startService(config, { logger: createLogger({ level: config.logging.level }) });
+    service.logger.debug('heap growing percent', {
+      percent: config.server.heapGrowingPercent,
+      setting: heap,
+    });
     done(`handoff service    ${service.url}   (OpenAPI: ${service.url}/openapi.json)`);
 
     const token = await new SignJWT({})

@@ -14,18 +14,18 @@
 import { setFlagsFromString } from 'node:v8';
 
 export interface HeapTuning {
-  setFlags?: (flags: string) => void;
+  /** NODE_OPTIONS (src/config's nodeOptions()): a flag given there wins. */
+  nodeOptions: string;
   execArgv?: readonly string[];
-  nodeOptions?: string;
+  setFlags?: (flags: string) => void;
 }
 
 const FLAG = /--heap[-_]growing[-_]percent\b/;
 
 /** Applies the percent (0: leave V8's own rule); returns what was done, for the start-up log. */
-export function applyHeapGrowing(percent: number, env: HeapTuning = {}): 'applied' | 'default' | 'explicit' {
+export function applyHeapGrowing(percent: number, env: HeapTuning): 'applied' | 'default' | 'explicit' {
   const execArgv = env.execArgv ?? process.execArgv;
-  const nodeOptions = env.nodeOptions ?? process.env.NODE_OPTIONS ?? '';
-  if (execArgv.some((a) => FLAG.test(a)) || FLAG.test(nodeOptions)) return 'explicit';
+  if (execArgv.some((a) => FLAG.test(a)) || FLAG.test(env.nodeOptions)) return 'explicit';
   if (percent <= 0) return 'default';
   (env.setFlags ?? setFlagsFromString)(`--heap-growing-percent=${Math.floor(percent)}`);
   return 'applied';

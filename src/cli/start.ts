@@ -3,7 +3,7 @@
  * Invalid configuration stops it before anything listens, with every problem and what to set
  * (exit code 78, EX_CONFIG).
  */
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, nodeOptions } from '../config';
 import { scrubString } from '../log';
 import { startService } from '../main';
 import { applyHeapGrowing } from './heap';
@@ -22,8 +22,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  applyHeapGrowing(config.server.heapGrowingPercent);
+  const heap = applyHeapGrowing(config.server.heapGrowingPercent, { nodeOptions: nodeOptions() });
   const service = await startService(config);
+  service.logger.info('heap growing percent', { percent: config.server.heapGrowingPercent, setting: heap });
   process.stdout.write(`FSC Handoff listening on ${service.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -167,3 +167,11 @@ export function convertEnvValue(kind: EnvKind, raw: string): unknown {
       return raw.includes('-----BEGIN') ? raw.replace(/\\n/g, '\n') : raw;
   }
 }
+
+/**
+ * The node flags the operator gave in NODE_OPTIONS (the process entry points check them before
+ * applying a setting of their own, such as the heap growing percent).
+ */
+export function nodeOptions(env: Record<string, string | undefined> = process.env): string {
+  return env.NODE_OPTIONS ?? '';
+}

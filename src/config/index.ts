@@ -1,6 +1,6 @@
 export { loadConfig, ConfigError, formatProblem } from './load';
 export type { ConfigProblem, LoadConfigOptions } from './load';
 export * from './schema';
-export { ENV_BINDINGS } from './env';
+export { ENV_BINDINGS, nodeOptions } from './env';
 export { loadDevSettings, devSettingsSchema, emulatorSalesforceSettings } from './dev';
 export type { DevSettings, EmulatorJwtApp } from './dev';

@@ -1,6 +1,12 @@
 import { applyHeapGrowing } from '../../../src/cli/heap';
+import { nodeOptions } from '../../../src/config';
 
 describe('applyHeapGrowing', () => {
+  it('reads NODE_OPTIONS through src/config (only src/config reads the environment)', () => {
+    expect(nodeOptions({ NODE_OPTIONS: '--heap-growing-percent=5' })).toBe('--heap-growing-percent=5');
+    expect(nodeOptions({})).toBe('');
+  });
+
   it('sets V8’s heap growing percent from the configuration', () => {
     const setFlags = jest.fn();
     expect(applyHeapGrowing(25, { setFlags, execArgv: [], nodeOptions: '' })).toBe('applied');
