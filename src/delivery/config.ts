@@ -51,15 +51,16 @@ export const deliveryConfigSchema = z
      */
     maxHoldMs: z.number().int().min(0).max(1_000).default(30),
     /**
-     * Calls with room to spare (partial) in flight at once; another partial call waits for one of them
-     * to answer, at most maxHoldMs. While the service is saturated (saturatedLoad) one only, and the
-     * wait is up to maxPartialHoldMs.
+     * Calls with room to spare (partial) in flight before another has to wait for one of them to
+     * answer: at most maxHoldMs (a bound on the wait, not a cap on calls: beyond these, at most one
+     * more partial call per maxHoldMs). While the service is saturated (saturatedLoad) one only, and
+     * the wait is up to maxPartialHoldMs.
      */
     maxPartialCalls: z.number().int().min(1).max(64).default(4),
     maxPartialHoldMs: z.number().int().min(0).max(5_000).default(1_000),
     /**
-     * Event-loop utilization (0..1, over the last ~100 ms) at which the service counts as saturated:
-     * requests are queueing.
+     * Event-loop utilization (0..1, since it was last read, at least ~100 ms) at which the service
+     * counts as saturated: requests are queueing.
      */
     saturatedLoad: z.number().min(0.1).max(1).default(0.8),
     /** How often the worker looks for due retries and expired leases when nothing else wakes it. */

@@ -21,18 +21,20 @@
  * A circuit breaker stops sending while Salesforce keeps failing.
  *
  * Coalescing follows the arrival rate. A call leaves as soon as a slot is free with whatever is
- * queued (up to what fits one call: `maxBatchSize` handoffs and, with `cost`, `maxCallCost`
- * graph nodes), unless holding is worth it: when as many handoffs arrived in the last `maxHoldMs` as
- * the call still has room for, the call would fill within about `maxHoldMs` at that rate, so the
- * queued handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff never
+ * queued (up to what fits one call: `maxBatchSize` handoffs and, with `cost`, `maxCallCost` graph
+ * nodes), unless holding is worth it: when as many handoffs arrived in the last `maxHoldMs` as the
+ * call still has room for, the call would fill within about `maxHoldMs` at that rate, so the queued
+ * handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff never
  * waits, and a steady stream that cannot fill a call that fast (200/s fills a 31-graph call in
- * 150 ms) is not held to fill one; a burst goes out in full calls. With every slot busy, what arrives queues and leaves in the
- * fullest calls there are when slots free. At most `maxPartialCalls` calls with room to spare are in
- * flight; another waits for one of them to answer, at most `maxHoldMs`, so a steady stream shares
- * calls at a bounded cost in latency. While the service is saturated (its event loop busy
- * `saturatedLoad` of the last ~100 ms: requests are queueing, more handoffs are coming than have
- * arrived) only one partial call is in flight and another waits for it up to `maxPartialHoldMs`, so a
- * burst that is accepted slowly still leaves in full calls.
+ * 150 ms) is not held to fill one; a burst goes out in full calls. With every slot busy, what
+ * arrives queues and leaves in the fullest calls there are when slots free. Once `maxPartialCalls`
+ * calls with room to spare are in flight, another waits for one of them to answer, at most
+ * `maxHoldMs`, so a steady stream shares calls at a bounded cost in latency (a bound on the wait,
+ * not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`). While the
+ * service is saturated (its event loop busy `saturatedLoad` of the time since it was last read, at
+ * least ~100 ms: requests are queueing, more handoffs are coming than have arrived) only one
+ * partial call is in flight and another waits for it up to `maxPartialHoldMs`, so a burst that is
+ * accepted slowly still leaves in full calls.
  *
  * Slots: `concurrency` calls in flight at once; while any call has been running longer than
  * `slowCallMs` (the org is slow), new calls start only while fewer than `slowConcurrency` are in
@@ -391,7 +393,7 @@ export class DeliveryWorker {
     const capacity = this.callCapacity();
     if (taken >= capacity) return 0;
     const now = this.now();
-    // At most maxPartialCalls calls with room to spare are in flight; another waits for one of them to
+    // Once maxPartialCalls calls with room to spare are in flight, another waits for one of them to
     // answer, at most maxHoldMs (a steady stream's latency stays bounded). While saturated (the event
     // loop has a backlog: more handoffs are on their way than have arrived) one only, and the wait is
     // up to maxPartialHoldMs, so a trickle — a burst the service is still accepting — does not take a

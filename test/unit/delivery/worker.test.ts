@@ -453,7 +453,7 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(4), 'all routed');
     });
 
-    it('keeps at most maxPartialCalls calls with room to spare in flight; the next waits for one to answer', async () => {
+    it('with maxPartialCalls partial calls in flight, the next waits for one to answer (within maxHoldMs)', async () => {
       const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
       const gates = [deferred(), deferred()];
       for (const g of gates) sf.script.push({ block: g.promise });
@@ -464,6 +464,9 @@ describe('DeliveryWorker', () => {
       clock += 100;
       const [third] = await arrive(1, w);
       expect(sf.batches).toHaveLength(2); // two partial calls are in flight
+      clock += 30; // still within maxHoldMs: it keeps waiting
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(2);
       gates[0]!.resolve();
       await settle(() => sf.batches.length === 3, 'the third call');
       expect(sf.batches[2]).toEqual([third]);
