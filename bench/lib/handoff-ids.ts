@@ -6,11 +6,12 @@
  * service it measures. An id cut between two chunks is found in the seam between them.
  */
 const MARK = 'Handoff_Id__c/';
-const ID = '[A-Za-z0-9._:-]';
+/** An id as the service writes it in a URL: encodeURIComponent'd (`:` arrives as `%3A`). */
+const ID = '[A-Za-z0-9._:%-]';
 /** In a URL the id may end the text. */
 const IN_URL = new RegExp(`Handoff_Id__c\\/(${ID}+)`, 'g');
 /** In a seam only an id that ends inside it counts (the next seam has the rest of a cut one). */
-const IN_SEAM = new RegExp(`Handoff_Id__c\\/(${ID}+)(?=[^A-Za-z0-9._:-])`, 'g');
+const IN_SEAM = new RegExp(`Handoff_Id__c\\/(${ID}+)(?=[^A-Za-z0-9._:%-])`, 'g');
 /** Longer than the mark and any id: what is kept of a chunk's end to find a cut id. */
 export const SEAM = 256;
 
@@ -19,12 +20,21 @@ const isIdByte = (b: number): boolean =>
   (b >= 65 && b <= 90) ||
   (b >= 97 && b <= 122) ||
   b === 46 ||
+  b === 37 ||
   b === 95 ||
   b === 58 ||
   b === 45;
 
-/** A copy that does not point into a larger string (a slice would keep the whole text alive). */
-const ownCopy = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+/** The id decoded, as a copy that does not point into a larger string (a slice would keep the whole text alive). */
+function decoded(raw: string): string {
+  let id = raw;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    // not percent-encoded after all: the raw text is the id
+  }
+  return Buffer.from(id, 'utf8').toString('utf8');
+}
 
 export class HandoffIdScanner {
   readonly ids = new Set<string>();
@@ -40,7 +50,8 @@ export class HandoffIdScanner {
       let j = i + MARK.length;
       while (j < buf.length && isIdByte(buf[j] as number)) j++;
       // An id running into the chunk's end is left to the seam.
-      if (j < buf.length && j > i + MARK.length) this.ids.add(buf.toString('latin1', i + MARK.length, j));
+      if (j < buf.length && j > i + MARK.length)
+        this.ids.add(decoded(buf.toString('latin1', i + MARK.length, j)));
       i = buf.indexOf(MARK, j);
     }
     const seam = this.tail + buf.toString('latin1', 0, Math.min(buf.length, SEAM));
@@ -55,6 +66,6 @@ export class HandoffIdScanner {
   }
 
   private scan(text: string, re: RegExp): void {
-    for (const m of text.matchAll(re)) if (m[1]) this.ids.add(ownCopy(m[1]));
+    for (const m of text.matchAll(re)) if (m[1]) this.ids.add(decoded(m[1]));
   }
 }
