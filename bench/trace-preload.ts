@@ -74,6 +74,49 @@ try {
 }
 
 /**
+ * The store the service opens runs the engine above on a thread of its own, where this preload is not
+ * loaded: time its calls as the request thread sees them, from the call until the promise settles
+ * (the message to the thread, the wait for the group commit and its fsync, the reply, and the turn
+ * of this event loop that takes it).
+ */
+function wrapAsync(proto: Record<string, unknown>, name: string, label: string): void {
+  const orig = proto[name];
+  if (typeof orig !== 'function') return;
+  const fn = orig as AnyFn;
+  proto[name] = function (this: unknown, ...args: unknown[]): unknown {
+    const t0 = performance.now();
+    const result = fn.apply(this, args);
+    const done = (): void => record(label, performance.now() - t0);
+    if (result instanceof Promise) result.then(done, done);
+    else done();
+    return result;
+  };
+}
+
+try {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(join(root, 'src', 'delivery', 'store', 'sqlite-thread.js')) as {
+    ThreadedSqliteStore?: { prototype: Record<string, unknown> };
+  };
+  const proto = mod.ThreadedSqliteStore?.prototype;
+  if (proto) {
+    for (const m of [
+      'accept',
+      'get',
+      'claimBatch',
+      'markDeliveredMany',
+      'markRetry',
+      'renewLease',
+      'stats',
+    ]) {
+      wrapAsync(proto, m, `store thread.${m}`);
+    }
+  }
+} catch {
+  // no store thread in this tree
+}
+
+/**
  * Time spent waiting on Salesforce, per handoff, as the service sees it: every outgoing http.request
  * (jsforce goes through node-fetch, which uses it) is timed from the call to the end of its answer,
  * and charged to the handoffIds its URL and body name (composite graph nodes upsert by Handoff_Id__c).
