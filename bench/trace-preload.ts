@@ -29,63 +29,17 @@ const record = (name: string, ms: number): void => {
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-function wrap(proto: Record<string, unknown>, name: string, label: string): void {
-  const orig = proto[name];
-  if (typeof orig !== 'function') return;
-  const fn = orig as AnyFn;
-  proto[name] = function (this: unknown, ...args: unknown[]): unknown {
-    // The SQLite store works synchronously inside the call; the promise it returns is already settled.
-    const t0 = performance.now();
-    try {
-      return fn.apply(this, args);
-    } finally {
-      record(label, performance.now() - t0);
-    }
-  };
-}
-
-const root = join(__dirname, '..');
-try {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(root, 'src', 'delivery', 'store', 'sqlite-store.js')) as {
-    SqliteHandoffStore?: { prototype: Record<string, unknown> };
-  };
-  const proto = mod.SqliteHandoffStore?.prototype;
-  if (proto) {
-    for (const m of [
-      'accept',
-      // the group commit that writes queued accepts and delivered batches (one fsync each)
-      'commitGroup',
-      'get',
-      'claimBatch',
-      'markDelivered',
-      'markDeliveredMany',
-      'markRetry',
-      'markDeadLetter',
-      'renewLease',
-      'listAwaitingAgent',
-      'stats',
-    ]) {
-      wrap(proto, m, `store.${m}`);
-    }
-  }
-} catch {
-  // no SQLite store in this tree: nothing to time
-}
-
 /**
- * The store the service opens runs the engine above on a thread of its own, where this preload is not
- * loaded: time its calls as the request thread sees them, from the call until the promise settles
- * (the message to the thread, the wait for the group commit and its fsync, the reply, and the turn
- * of this event loop that takes it).
+ * The store's calls as the request thread sees them, from the call until the promise settles (the
+ * message to the store's thread, the group commit and its fsync, the reply, and the turn of this
+ * event loop that takes it). The engine itself runs on that thread, where this preload is not loaded.
  */
-function wrapAsync(proto: Record<string, unknown>, name: string, label: string): void {
-  const orig = proto[name];
-  if (typeof orig !== 'function') return;
-  const fn = orig as AnyFn;
+function timeUntilSettled(proto: Record<string, unknown>, name: string, label: string): void {
+  const fn = proto[name];
+  if (typeof fn !== 'function') return;
   proto[name] = function (this: unknown, ...args: unknown[]): unknown {
     const t0 = performance.now();
-    const result = fn.apply(this, args);
+    const result = (fn as AnyFn).apply(this, args);
     const done = (): void => record(label, performance.now() - t0);
     if (result instanceof Promise) result.then(done, done);
     else done();
@@ -95,25 +49,14 @@ function wrapAsync(proto: Record<string, unknown>, name: string, label: string):
 
 try {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(root, 'src', 'delivery', 'store', 'sqlite-thread.js')) as {
-    ThreadedSqliteStore?: { prototype: Record<string, unknown> };
+  const mod = require(join(__dirname, '..', 'src', 'delivery', 'store', 'sqlite-thread.js')) as {
+    ThreadedSqliteStore: { prototype: Record<string, unknown> };
   };
-  const proto = mod.ThreadedSqliteStore?.prototype;
-  if (proto) {
-    for (const m of [
-      'accept',
-      'get',
-      'claimBatch',
-      'markDeliveredMany',
-      'markRetry',
-      'renewLease',
-      'stats',
-    ]) {
-      wrapAsync(proto, m, `store thread.${m}`);
-    }
+  for (const m of ['accept', 'get', 'claimBatch', 'markDeliveredMany', 'markRetry', 'renewLease', 'stats']) {
+    timeUntilSettled(mod.ThreadedSqliteStore.prototype, m, `store.${m}`);
   }
 } catch {
-  // no store thread in this tree
+  // a tree without the store's thread: nothing to time
 }
 
 /**
