@@ -116,26 +116,23 @@ export class ThreadedSqliteStore implements HandoffStore {
         p.reject(err);
         this.pending.delete(id);
       }
-      if (!this.closing && !this.failure) {
-        const now = Date.now();
-        while (this.restarts.length > 0 && now - (this.restarts[0] ?? now) > RESTART_WINDOW_MS)
-          this.restarts.shift();
-        if (this.restarts.length >= MAX_RESTARTS) {
-          this.failure = new Error(`the handoff store's thread keeps failing: ${err.message}`);
-        } else {
-          this.restarts.push(now);
-          this.worker = this.spawn();
-          if (this.pending.size > 0) this.worker.ref();
-          // The new thread's first message, ahead of the unsent calls: the schema is there (a file),
-          // or is made again (':memory:').
-          const migrate = this.call<void>('migrate', []);
-          migrate.catch(() => undefined);
-          const request = this.outbox.pop();
-          if (request) this.outbox.unshift(request);
-          return;
-        }
+      if (this.closing || this.failure) {
+        this.rejectUnsent(this.failure ?? err);
+        return;
       }
-      this.rejectUnsent(this.failure ?? err);
+      const now = Date.now();
+      while (this.restarts.length > 0 && now - (this.restarts[0] ?? now) > RESTART_WINDOW_MS)
+        this.restarts.shift();
+      if (this.restarts.length >= MAX_RESTARTS) {
+        this.failure = new Error(`the handoff store's thread keeps failing: ${err.message}`);
+        this.rejectUnsent(this.failure);
+        return;
+      }
+      this.restarts.push(now);
+      this.worker = this.spawn();
+      // The new thread's first message, ahead of the unsent calls: the schema is there (a file), or
+      // is made again (':memory:').
+      this.call('migrate', [], 'first').catch(() => undefined);
     };
     worker.on('error', (err) => end(new Error(`the handoff store's thread failed: ${err.message}`)));
     worker.on('exit', () => end(new Error("the handoff store's thread ended")));
@@ -149,13 +146,19 @@ export class ThreadedSqliteStore implements HandoffStore {
     return this.restarts.length;
   }
 
-  private call<T>(method: keyof HandoffStore | 'acceptValues', args: unknown[]): Promise<T> {
+  /** Queues a call for this turn's message; `first`: ahead of the calls already queued. */
+  private call<T>(
+    method: keyof HandoffStore | 'acceptValues',
+    args: unknown[],
+    order: 'last' | 'first' = 'last',
+  ): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
+      this.worker.ref(); // until no call waits (the reply handler unrefs it)
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.outbox.push({ id, method, args });
+      if (order === 'first') this.outbox.unshift({ id, method, args });
+      else this.outbox.push({ id, method, args });
       this.flushScheduled ??= setImmediate(() => this.flush());
     });
   }
