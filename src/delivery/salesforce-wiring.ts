@@ -43,20 +43,17 @@ export function salesforceDeliveryFunctions(
   let knownIds: ResolvedIds | undefined;
   const planned = new WeakMap<PreparedHandoff, { ids: ResolvedIds; graph: CompositeGraph }>();
   return {
-    deliver: async (batch) => {
-      // Never throws: if the ids cannot be had, deliverHandoffs asks again and fails the batch properly.
-      const ids = await client.resolveIds(mapping).catch(() => undefined);
-      if (ids) knownIds = ids;
-      return deliverHandoffs(batch, client, {
+    deliver: (batch) =>
+      deliverHandoffs(batch, client, {
         mapping,
         logger: log,
-        ...(ids ? { ids } : {}),
+        // deliverHandoffs resolves the ids (or fails the batch saying why) and shows them here.
         planned: (p, used) => {
+          knownIds = used;
           const hit = planned.get(p);
           return hit && hit.ids === used ? hit.graph : undefined;
         },
-      });
-    },
+      }),
     findDelivered: async (ids) => {
       const found = await findDelivered(ids, client, mapping);
       return [...found.values()].map((r) => ({
