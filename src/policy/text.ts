@@ -38,23 +38,29 @@ export interface CompiledPhrase {
 const phraseCache = new Map<string, CompiledPhrase | null>();
 const patternCache = new Map<string, RegExp>();
 
+/** `build(key)`, computed once per key; the cache is emptied when it reaches COMPILED_MAX keys. */
+function once<V>(cache: Map<string, V>, key: string, build: (key: string) => V): V {
+  let v = cache.get(key);
+  if (v === undefined && !cache.has(key)) {
+    v = build(key);
+    if (cache.size >= COMPILED_MAX) cache.clear();
+    cache.set(key, v);
+  }
+  return v as V;
+}
+
 /** The compiled phrase, or null when the phrase normalises to nothing (it never matches). */
 function compiledPhrase(phrase: string): CompiledPhrase | null {
-  let c = phraseCache.get(phrase);
-  if (c === undefined) {
+  return once(phraseCache, phrase, () => {
     const needle = normalizeText(phrase);
-    c =
-      needle.length === 0
-        ? null
-        : {
-            phrase,
-            needle,
-            expression: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u'),
-          };
-    if (phraseCache.size >= COMPILED_MAX) phraseCache.clear();
-    phraseCache.set(phrase, c);
-  }
-  return c;
+    return needle.length === 0
+      ? null
+      : {
+          phrase,
+          needle,
+          expression: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u'),
+        };
+  });
 }
 
 /** The phrases of a list that can match, compiled, in list order (compile a list once per evaluation). */
@@ -149,11 +155,6 @@ export function findInPhraseSet(
   return undefined;
 }
 
-/** The first phrase found in `text` as whole words, or undefined. */
-export function findPhrase(text: string, phrases: readonly string[]): string | undefined {
-  return findCompiledPhrase(normalizeText(text), compilePhrases(phrases));
-}
-
 const settingCache = new Map<string, string>();
 
 /**
@@ -161,24 +162,12 @@ const settingCache = new Map<string, string>();
  * every evaluation. Only for configuration: a bounded set of strings, held by the configuration.
  */
 export function normalizedSetting(s: string): string {
-  let n = settingCache.get(s);
-  if (n === undefined) {
-    n = normalizeText(s);
-    if (settingCache.size >= COMPILED_MAX) settingCache.clear();
-    settingCache.set(s, n);
-  }
-  return n;
+  return once(settingCache, s, normalizeText);
 }
 
 /** Whether a configured pattern (a case-insensitive regular expression) matches. */
 export function matchesPattern(value: string, pattern: string): boolean {
-  let re = patternCache.get(pattern);
-  if (re === undefined) {
-    re = new RegExp(pattern, 'i');
-    if (patternCache.size >= COMPILED_MAX) patternCache.clear();
-    patternCache.set(pattern, re);
-  }
-  return re.test(value);
+  return once(patternCache, pattern, (p) => new RegExp(p, 'i')).test(value);
 }
 
 /** Whether a string compiles as a regular expression (used by the config schemas). */

@@ -3,11 +3,14 @@ import {
   compilePhraseSet,
   findCompiledPhrase,
   findInPhraseSet,
-  findPhrase,
   matchesPattern,
   normalizedSetting,
   normalizeText,
 } from '../../../src/policy/text';
+
+/** A raw text against a list of phrases, as the policy matches a message: normalised once, compiled once. */
+const findPhrase = (text: string, phrases: readonly string[]): string | undefined =>
+  findCompiledPhrase(normalizeText(text), compilePhrases(phrases));
 
 describe('policy text matching', () => {
   it('finds a phrase as whole words, accent- and case-insensitively, skipping empty phrases', () => {
