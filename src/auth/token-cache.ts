@@ -63,8 +63,4 @@ export class VerifiedTokenCache<P> {
   delete(key: string): void {
     this.entries.delete(key);
   }
-
-  clear(): void {
-    this.entries.clear();
-  }
 }

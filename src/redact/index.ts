@@ -114,52 +114,47 @@ const REMOVED = '[value removed]';
  * Salesforce messages that echo a submitted value. Each keeps the part naming the field and replaces
  * the value. Ordered from the most to the least specific.
  */
-const ECHOES: { pattern: RegExp; replace: string; marker: string }[] = [
+const ECHOES: { pattern: RegExp; replace: string }[] = [
   // "Subject: data value too large: <value> (max length=255)"
   {
     pattern: /(data value too large:\s*)[\s\S]*?(\s*\(max length=\d+\))/gi,
     replace: `$1${REMOVED}$2`,
-    marker: 'data value too large:',
   },
   // "Urgency: bad value for restricted picklist field: <value>"
   {
     pattern: /(bad value for restricted picklist field:\s*)[^\n]*?(?=\s*(?:\]|"|$))/gim,
     replace: `$1${REMOVED}`,
-    marker: 'bad value for restricted picklist field:',
   },
   // "Foreign key external ID: <value> not found for field Bank_Customer_Id__c in entity Account"
   {
     pattern: /(Foreign key external ID:\s*)[\s\S]*?(\s+not found for field\b)/gi,
     replace: `$1${REMOVED}$2`,
-    marker: 'Foreign key external ID:',
   },
   // "Account ID: id value of incorrect type: <value>"
   {
     pattern: /(id value of incorrect type:\s*)\S+/gi,
     replace: `$1${REMOVED}`,
-    marker: 'id value of incorrect type:',
   },
   // "Sentiment Score: value not of required type: <value>"
   {
     pattern: /(value not of required type:\s*)[^\n]*/gi,
     replace: `$1${REMOVED}`,
-    marker: 'value not of required type:',
   },
   // "invalid date/time: <value>", "invalid number: <value>", "invalid email address: <value>"
   {
     pattern: /(invalid (?:date\/time|date|number|email address|boolean):\s*)[^\n]*/gi,
     replace: `$1${REMOVED}`,
-    marker: 'invalid (?:date\\/time|date|number|email address|boolean):',
   },
   // "duplicate value found: Handoff_Id__c duplicates value on record with id: <id>" keeps the id (a
   // Salesforce record id, not customer data).
 ];
 
 /**
- * Every echo pattern starts with its marker (the field part it keeps, with the same flags), so a text
- * with no marker has nothing to remove; what a removal writes ("[value removed]") forms no marker.
+ * Any of the echo patterns, in one pass: a text none of them matches has nothing to remove (the usual
+ * case), so the patterns run one by one only on a text that has an echo. 'm' for the picklist
+ * pattern's end of line; the others have no anchors.
  */
-const ANY_ECHO = new RegExp(ECHOES.map((e) => e.marker).join('|'), 'i');
+const ANY_ECHO = new RegExp(ECHOES.map((e) => `(?:${e.pattern.source})`).join('|'), 'im');
 
 /** Removes echoed values and redacts personal data from a log line or an error message. */
 export function scrubText(s: string): string {
