@@ -3,7 +3,7 @@ import type { HandoffState } from '../../contract/answer';
 import { HANDOFF_STATES } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
 import type { RoutingDecision } from '../../contract/routing';
-import type { AcceptClaim, AgentAssignment, StoredHandoff } from './types';
+import type { AcceptClaim, AcceptResult, AgentAssignment, StoredHandoff } from './types';
 
 export interface HandoffRow {
   handoff_id: string;
@@ -115,4 +115,23 @@ export function newRecord(v: ReturnType<typeof newRowValues>, prepared: Prepared
     deliveredAt: null,
     deadLetteredAt: null,
   };
+}
+
+/** What writing a new row answers: accepted (the caller builds the record), or the stored one. */
+export type RowAcceptResult = { kind: 'accepted' } | Exclude<AcceptResult, { kind: 'accepted' }>;
+
+/**
+ * accept() of the SQLite front ends: the row is built here and written by `write` (the engine's
+ * group commit, or a message to the store's thread); a new record is built from the same values, no
+ * read back.
+ */
+export async function acceptAsRow(
+  write: (values: ReturnType<typeof newRowValues>) => Promise<RowAcceptResult>,
+  prepared: PreparedHandoff,
+  now: number,
+  claim?: AcceptClaim,
+): Promise<AcceptResult> {
+  const values = newRowValues(prepared, now, claim);
+  const r = await write(values);
+  return r.kind === 'accepted' ? { kind: 'accepted', record: newRecord(values, prepared) } : r;
 }

@@ -20,8 +20,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
-import { newRecord, newRowValues, rowToRecord, ZERO_COUNTS } from './rows';
-import type { HandoffRow } from './rows';
+import { acceptAsRow, rowToRecord, ZERO_COUNTS, type RowAcceptResult } from './rows';
+import type { HandoffRow, newRowValues } from './rows';
 import type {
   AcceptClaim,
   AcceptResult,
@@ -121,7 +121,6 @@ type Statements = { [K in keyof typeof SQL]: Database.Statement };
 export type RowValues = ReturnType<typeof newRowValues>;
 
 /** What inserting a row came to: a new record (the caller has its values), or the stored one. */
-export type RowAcceptResult = { kind: 'accepted' } | Exclude<AcceptResult, { kind: 'accepted' }>;
 
 /** A write waiting for the next group commit: an accept, or a delivered batch. */
 interface PendingWrite {
@@ -172,17 +171,7 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
-    if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
-    let values: RowValues;
-    try {
-      values = newRowValues(prepared, now, claim);
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    return this.grouped(() => {
-      const r = this.acceptRow(values);
-      return r.kind === 'accepted' ? { kind: 'accepted' as const, record: newRecord(values, prepared) } : r;
-    });
+    return acceptAsRow((v) => this.acceptValues(v), prepared, now, claim);
   }
 
   /**
@@ -191,12 +180,12 @@ export class SqliteHandoffStore implements HandoffStore {
    * values. Joins the group commit like accept().
    */
   acceptValues(values: RowValues): Promise<RowAcceptResult> {
-    if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
     return this.grouped(() => this.acceptRow(values));
   }
 
   /** Queues a write for the next group commit; resolves with its result once committed. */
   private grouped<T>(write: () => T): Promise<T> {
+    if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.writeQueue.push({ write, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) this.flushScheduled = setImmediate(() => this.flushWrites());
@@ -286,7 +275,6 @@ export class SqliteHandoffStore implements HandoffStore {
     now: number,
   ): Promise<boolean[]> {
     if (outcomes.length === 0) return Promise.resolve([]);
-    if (!this.db.open) return Promise.reject(new Error('the handoff store is closed'));
     // Joins the group commit: one fsync with whatever else this turn writes, and the caller's
     // answers go out before it (the worker reports a delivered handoff before recording it).
     return this.grouped(() => outcomes.map((o) => this.deliveredSync(o.handoffId, workerId, o, now)));

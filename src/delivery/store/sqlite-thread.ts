@@ -17,8 +17,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
-import { newRecord, newRowValues } from './rows';
-import type { RowAcceptResult, SqliteStoreOptions } from './sqlite-store';
+import { acceptAsRow, type RowAcceptResult } from './rows';
+import type { SqliteStoreOptions } from './sqlite-store';
 import type {
   AcceptClaim,
   AcceptResult,
@@ -197,11 +197,9 @@ export class ThreadedSqliteStore implements HandoffStore {
     return this.call('migrate', []);
   }
 
-  async accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
+  accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
     // The row's strings travel to the thread (cheap to copy); the handoff object stays here.
-    const values = newRowValues(prepared, now, claim);
-    const result = await this.call<RowAcceptResult>('acceptValues', [values]);
-    return result.kind === 'accepted' ? { kind: 'accepted', record: newRecord(values, prepared) } : result;
+    return acceptAsRow((v) => this.call<RowAcceptResult>('acceptValues', [v]), prepared, now, claim);
   }
 
   get(handoffId: string): Promise<StoredHandoff | null> {
