@@ -440,15 +440,11 @@ export class DeliveryWorker {
         this.pumpAgain = false;
         holdMs = Infinity;
         while (this.running && this.inFlight.size < this.slots() && this.breaker.canClaim()) {
-          const now = this.now();
-          if (now - this.lastStoreClaimAt >= this.config.pollIntervalMs) this.storeDue = true;
           // What the store holds is claimed when nothing is queued, and once per poll interval
           // otherwise (so retries are not starved by a steady stream of new handoffs); it joins the
           // queue ahead of the new ones (it is older).
-          if (
-            this.storeDue &&
-            (this.queue.length === 0 || now - this.lastStoreClaimAt >= this.config.pollIntervalMs)
-          ) {
+          const pollDue = this.now() - this.lastStoreClaimAt >= this.config.pollIntervalMs;
+          if (pollDue || (this.storeDue && this.queue.length === 0)) {
             await this.claim();
             if (this.queue.length === 0) break;
             continue;
@@ -548,8 +544,8 @@ export class DeliveryWorker {
     const now = this.now();
     this.lastStoreClaimAt = now;
     const batch = await this.store.claimBatch(this.workerId, max, this.config.leaseMs, now);
-    // Fewer than asked: nothing else is due in the store right now.
-    if (batch.length < max) this.storeDue = false;
+    // Fewer than asked: nothing else is due in the store right now; as many: there may be more.
+    this.storeDue = batch.length >= max;
     if (batch.length === 0) return;
     if (this.stopped) {
       // Stopped while claiming: give them back now rather than when the lease lapses.
