@@ -16,7 +16,8 @@
  * accept to Salesforce has no store round trip; at most `maxQueued` wait like that, the rest are
  * stored unclaimed. Everything else (retries, what overflowed, what a dead instance left behind) is
  * claimed from the store, on a kick, when a slot frees with nothing queued, and every
- * `pollIntervalMs`. A lapsed lease is reclaimed with verifyFirst; while this worker holds records
+ * `pollIntervalMs` (that claim runs beside the sending: what is queued does not wait for the
+ * store's answer). A lapsed lease is reclaimed with verifyFirst; while this worker holds records
  * (queued or in flight) their leases are renewed, so a slow but live instance never loses a claim.
  * A circuit breaker stops sending while Salesforce keeps failing.
  *
@@ -126,6 +127,8 @@ export class DeliveryWorker {
   private pumping = false;
   private pumpAgain = false;
   private pumpRun: Promise<void> | null = null;
+  /** The claim from the store that is running, if one is. */
+  private claiming: Promise<void> | null = null;
   /** Accepted and claimed here, waiting for a call, oldest first. */
   private queue: Queued[] = [];
   /** Epoch ms of recent arrivals (enqueue and kick), a ring of ARRIVALS_KEPT. */
@@ -256,7 +259,7 @@ export class DeliveryWorker {
    */
   async runOnce(): Promise<number> {
     if (!this.breaker.canClaim()) return 0;
-    if (this.queue.length === 0) await this.claim();
+    if (this.queue.length === 0) await this.claimShared();
     const batch = this.takeQueued();
     if (batch.length === 0) return 0;
     const probe = this.breaker.onClaim();
@@ -273,6 +276,9 @@ export class DeliveryWorker {
     this.running = false;
     this.stopped = true;
     this.clearTimer();
+    // A claim still running gives back what it brings itself (it sees `stopped`); wait for it, so
+    // nothing is written to the store after stop() returns.
+    await this.claiming?.catch(() => undefined);
     const queued = this.queue.splice(0).map((q) => q.record.handoffId);
     if (queued.length > 0) {
       try {
@@ -444,11 +450,14 @@ export class DeliveryWorker {
           // otherwise (so retries are not starved by a steady stream of new handoffs); it joins the
           // queue ahead of the new ones (it is older).
           const pollDue = this.now() - this.lastStoreClaimAt >= this.config.pollIntervalMs;
-          if (pollDue || (this.storeDue && this.queue.length === 0)) {
-            await this.claim();
+          if (this.queue.length === 0 && (pollDue || this.storeDue || this.claiming)) {
+            await this.claimShared();
             if (this.queue.length === 0) break;
             continue;
           }
+          // What is queued does not wait for the store's answer (a round trip to its thread, a lock
+          // on PostgreSQL): the poll's claim runs beside the sending and joins the queue when it comes.
+          if (pollDue && !this.claiming) this.claimBeside();
           if (this.queue.length === 0) break;
           const hold = this.holdFor();
           if (hold > 0) {
@@ -472,6 +481,25 @@ export class DeliveryWorker {
         this.schedule(Math.min(this.config.pollIntervalMs, untilProbe, holdMs));
       }
     }
+  }
+
+  /** One claim from the store at a time: a claim already running is joined, not repeated. */
+  private claimShared(): Promise<void> {
+    this.claiming ??= this.claim().finally(() => {
+      this.claiming = null;
+    });
+    return this.claiming;
+  }
+
+  /** Claims without holding up the loop; the loop runs again when the claim has answered. */
+  private claimBeside(): void {
+    this.claimShared().then(
+      () => this.schedule(0),
+      (err: unknown) => {
+        this.log.error('delivery: claiming from the store failed', { error: errorMessage(err) });
+        this.schedule(0);
+      },
+    );
   }
 
   /** Takes the next call's worth from the queue. */

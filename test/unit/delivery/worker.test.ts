@@ -575,6 +575,30 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(3), 'all routed');
     });
 
+    it("the poll interval's claim from the store does not hold up what is queued", async () => {
+      const w = await running({ maxHoldMs: 0, pollIntervalMs: 1_000 });
+      const unclaimed = prepared();
+      await store.accept(unclaimed, clock); // due in the store (another instance's, a retry)
+      const gate = deferred();
+      const real = store.claimBatch.bind(store);
+      let claims = 0;
+      jest.spyOn(store, 'claimBatch').mockImplementation(async (...args) => {
+        claims += 1;
+        await gate.promise; // a slow store: its answer is late
+        return real(...args);
+      });
+      clock += 1_000; // the poll is due
+      const record = (await store.accept(prepared(), clock, w.offerClaim())).record;
+      w.enqueue(record);
+      await settle(() => sf.batches.length === 1, 'the queued handoff sent');
+      expect(sf.batches[0]).toEqual([record.handoffId]);
+      expect(claims).toBe(1); // the claim runs beside it, once
+      gate.resolve();
+      await settle(allRouted(2), 'the claimed one delivered too');
+      expect(sf.batches[1]).toEqual([unclaimed.handoffId]);
+      expect(claims).toBe(1);
+    });
+
     it('stores new handoffs unclaimed once maxQueued wait, and delivers them from the store', async () => {
       const w = await running({ maxHoldMs: 0, concurrency: 1, maxQueued: 2 });
       const gate = deferred();
