@@ -501,8 +501,7 @@ async function coalescedScenario(
       }
       const late = (load as { lateMs?: number[] }).lateMs;
       if (late && late.length > 0) {
-        const sorted = [...late].sort((x, y) => x - y);
-        const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;
+        const p99 = distribution(late).p99;
         notes.push(
           `paced open-loop load: one request every ${round(1000 / (name === 'steady' ? opts.steadyRate : opts.r200Rate), 2)} ms; ` +
             `the generator sent p99 ${round(p99, 1)} ms behind its schedule`,

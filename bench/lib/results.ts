@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Calibration } from './calibrate';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -67,7 +68,6 @@ export interface ScenarioRow {
   trace?: Record<string, unknown> | null;
   notes: string[];
 }
-import type { Calibration } from './calibrate';
 
 export interface BenchResults {
   schema: number;

@@ -120,8 +120,6 @@ type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
 export type RowValues = ReturnType<typeof newRowValues>;
 
-/** What inserting a row came to: a new record (the caller has its values), or the stored one. */
-
 /** A write waiting for the next group commit: an accept, or a delivered batch. */
 interface PendingWrite {
   write: () => unknown;
