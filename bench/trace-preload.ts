@@ -30,9 +30,10 @@ const record = (name: string, ms: number): void => {
 type AnyFn = (...args: unknown[]) => unknown;
 
 /**
- * The store's calls as the request thread sees them, from the call until the promise settles (the
- * message to the store's thread, the group commit and its fsync, the reply, and the turn of this
- * event loop that takes it). The engine itself runs on that thread, where this preload is not loaded.
+ * The store's calls as the request thread sees them, from the call until the promise settles. On its
+ * thread: the message there, the group commit and its fsync, the reply, and the turn of this event
+ * loop that takes it (the engine runs on that thread, where this preload is not loaded). On this
+ * thread: the wait for the group commit, which runs in a later turn, and the commit itself.
  */
 function timeUntilSettled(proto: Record<string, unknown>, name: string, label: string): void {
   const fn = proto[name];
@@ -47,16 +48,33 @@ function timeUntilSettled(proto: Record<string, unknown>, name: string, label: s
   };
 }
 
-try {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(__dirname, '..', 'src', 'delivery', 'store', 'sqlite-thread.js')) as {
-    ThreadedSqliteStore: { prototype: Record<string, unknown> };
-  };
-  for (const m of ['accept', 'get', 'claimBatch', 'markDeliveredMany', 'markRetry', 'renewLease', 'stats']) {
-    timeUntilSettled(mod.ThreadedSqliteStore.prototype, m, `store.${m}`);
+// The SQLite store on its thread (the default) or, with delivery.store.thread false, on this one.
+for (const [file, name] of [
+  ['sqlite-thread.js', 'ThreadedSqliteStore'],
+  ['sqlite-store.js', 'SqliteHandoffStore'],
+] as const) {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(join(__dirname, '..', 'src', 'delivery', 'store', file)) as Record<
+      string,
+      { prototype: Record<string, unknown> } | undefined
+    >;
+    const store = mod[name];
+    if (!store) continue;
+    for (const m of [
+      'accept',
+      'get',
+      'claimBatch',
+      'markDeliveredMany',
+      'markRetry',
+      'renewLease',
+      'stats',
+    ]) {
+      timeUntilSettled(store.prototype, m, `store.${m}`);
+    }
+  } catch {
+    // a tree without this store: nothing to time
   }
-} catch {
-  // a tree without the store's thread: nothing to time
 }
 
 /**

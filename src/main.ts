@@ -150,7 +150,11 @@ export async function startService(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info('service listening', { url, salesforceMode: sf.mode, authFlow: sf.authFlow });
+  const st = config.delivery.store;
+  // Which store and where it runs (never its connection string: it can hold a password).
+  const store =
+    st.kind === 'postgres' ? 'postgres' : st.thread ? 'sqlite, own thread' : 'sqlite, request thread';
+  logger.info('service listening', { url, salesforceMode: sf.mode, authFlow: sf.authFlow, store });
 
   // Log in now so a wrong credential shows at start; handoffs are stored and retried regardless.
   salesforce.login().then(

@@ -62,6 +62,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     secret: true,
     help: 'postgres://… or a SQLite file path',
   },
+  {
+    env: 'HANDOFF_STORE_THREAD',
+    path: 'delivery.store.thread',
+    kind: 'bool',
+    help: 'SQLite only: false runs the store on the request thread',
+  },
   { env: 'DELIVERY_LATENCY_BUDGET_MS', path: 'delivery.latencyBudgetMs', kind: 'int' },
   { env: 'DELIVERY_MAX_ATTEMPTS', path: 'delivery.retry.maxAttempts', kind: 'int' },
   {

@@ -13,6 +13,13 @@ export const storeConfigSchema = z.discriminatedUnion('kind', [
       kind: z.literal('sqlite'),
       /** A file path (WAL journal), or ':memory:' for tests. */
       path: z.string().min(1).default('.local/handoffs.db'),
+      /**
+       * true: the store runs on a thread of its own, so a slow fsync never stops the request thread.
+       * false: on the request thread, which saves two thread wake-ups per accept (their tail is what a
+       * small, busy host adds) at the cost of stopping every request for each commit's fsync; for
+       * hosts whose disk syncs in well under a millisecond. See docs/operations.md.
+       */
+      thread: z.boolean().default(true),
     })
     .strict(),
   z
@@ -29,9 +36,18 @@ export const storeConfigSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** A store section without `kind` is SQLite's (HANDOFF_STORE_THREAD alone, say, sets only `thread`). */
+function sqliteUnlessKind(v: unknown): unknown {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !('kind' in v)
+    ? { kind: 'sqlite', ...v }
+    : v;
+}
+
 export const deliveryConfigSchema = z
   .object({
-    store: storeConfigSchema.default({ kind: 'sqlite', path: '.local/handoffs.db' }),
+    store: z
+      .preprocess(sqliteUnlessKind, storeConfigSchema)
+      .default({ kind: 'sqlite', path: '.local/handoffs.db', thread: true }),
     /** Identifies this instance in claims (claimed_by); a random suffix is added when absent. */
     workerId: z.string().min(1).max(120).optional(),
     /** How long submit() waits for delivery before answering 202 with a status URL. */

@@ -1,5 +1,6 @@
 import type { StoreConfig } from '../config';
 import { PostgresHandoffStore } from './postgres-store';
+import { SqliteHandoffStore } from './sqlite-store';
 import { ThreadedSqliteStore } from './sqlite-thread';
 import type { HandoffStore } from './types';
 
@@ -8,11 +9,16 @@ export { SqliteHandoffStore } from './sqlite-store';
 export { ThreadedSqliteStore } from './sqlite-thread';
 export { PostgresHandoffStore } from './postgres-store';
 
-/** Opens the configured store and creates its schema (SQLite on its own thread: see sqlite-thread.ts). */
+/**
+ * Opens the configured store and creates its schema. SQLite runs on its own thread (sqlite-thread.ts)
+ * unless `thread` is false, and then on the calling thread.
+ */
 export async function openHandoffStore(config: StoreConfig): Promise<HandoffStore> {
   const store: HandoffStore =
     config.kind === 'sqlite'
-      ? new ThreadedSqliteStore({ path: config.path })
+      ? config.thread
+        ? new ThreadedSqliteStore({ path: config.path })
+        : new SqliteHandoffStore({ path: config.path })
       : new PostgresHandoffStore({
           connectionString: config.connectionString,
           schema: config.schema,

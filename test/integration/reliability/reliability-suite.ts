@@ -229,13 +229,18 @@ async function expectExactlyOnce(emu: Emulator, store: HandoffStore, ids: string
 
 export type StoreFactory = () => { config: StoreConfig; drop: () => Promise<void> };
 
-export const sqliteStore: StoreFactory = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsc-reliability-'));
-  return {
-    config: { kind: 'sqlite', path: path.join(dir, 'handoffs.db') },
-    drop: () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true })),
+/** SQLite on a thread of its own (the default), or with `thread: false` on the test's own thread. */
+export const sqliteStoreOn =
+  (thread: boolean): StoreFactory =>
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsc-reliability-'));
+    return {
+      config: { kind: 'sqlite', path: path.join(dir, 'handoffs.db'), thread },
+      drop: () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true })),
+    };
   };
-};
+
+export const sqliteStore: StoreFactory = sqliteStoreOn(true);
 
 export const postgresStore: StoreFactory = () => {
   const schema = `t_rel_${process.pid}_${randomBytes(4).toString('hex')}`;

@@ -27,9 +27,25 @@ describe('SQLite store on its own thread', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('with thread: false the service opens the store on its own thread, and commits to the same file', async () => {
+    const file = path.join(dir, 'inline.db');
+    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: false });
+    expect(store).toBeInstanceOf(SqliteHandoffStore);
+    expect(store).not.toBeInstanceOf(ThreadedSqliteStore);
+    const ps = Array.from({ length: 12 }, () => prepared());
+    const results = await Promise.all(ps.map((p) => store.accept(p, 1)));
+    expect(results.map((r) => r.kind)).toEqual(ps.map(() => 'accepted'));
+    const reader = new SqliteHandoffStore({ path: file });
+    await reader.migrate();
+    expect((await reader.stats(2)).counts.accepted).toBe(12);
+    expect((await reader.get(ps[3]!.handoffId))?.prepared).toEqual(ps[3]);
+    await reader.close();
+    await store.close();
+  });
+
   it('is what the service opens, and what it answers is on disk for another connection', async () => {
     const file = path.join(dir, 'handoffs.db');
-    const store = await openHandoffStore({ kind: 'sqlite', path: file });
+    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: true });
     expect(store).toBeInstanceOf(ThreadedSqliteStore);
     const ps = Array.from({ length: 40 }, () => prepared());
     const results = await Promise.all(ps.map((p) => store.accept(p, 1)));
