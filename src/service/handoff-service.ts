@@ -171,60 +171,81 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     };
   }
 
-  return {
-    async submit(raw, ctx) {
-      const log = ctx.logger ?? deps.logger;
-      const h = validateHandoff(raw);
-      const caller = callerOf(h, ctx);
-      const prepared = prepare(h, now(), caller);
-      const result = await deps.deliverer.submit(prepared);
-      const url = statusUrl(h.handoffId);
-      if (result.state === 'replay' || result.state === 'conflict') {
-        if (caller && ownership(result.record, caller) === 'other') {
-          // Another caller's handoff: 409 with nothing about it (no status, no case, no link), so a
-          // reused or guessed id neither leaks the first caller's answer nor touches its handoff.
-          log.info('handoff id in use by another caller', { handoffId: h.handoffId, bot: ctx.botSubject });
-          throw new AppError({
-            code: 'HANDOFF_CONFLICT',
-            status: 409,
-            message: `Handoff id ${h.handoffId} is already in use.`,
-            actions: ['Use a new handoffId for a new handoff.'],
-          });
-        }
-        // Same body, stored before callers were bound (or bound as the Bot Framework adapter's
-        // subject): a replay all the same.
-        const sameBody = splitBodyHash(result.record.bodyHash).body === splitBodyHash(prepared.bodyHash).body;
-        if (result.state === 'conflict' && sameBody) {
-          log.info('handoff submitted', {
-            handoffId: h.handoffId,
-            result: 'replay',
-            status: result.record.state,
-          });
-          return { outcome: 'replay', answer: answerFromRecord(result.record, url) };
-        }
-      }
-      log.info('handoff submitted', {
-        handoffId: h.handoffId,
-        result: result.state,
-        status: result.record.state,
-        routingMode: prepared.decision.mode,
-        skills: prepared.decision.skills.map((s) => s.developerName),
-        queue: prepared.decision.queue,
-        redactions: prepared.redactions,
-        bot: ctx.botSubject,
-      });
-      if (result.state === 'conflict') {
+  /**
+   * validate → decide → redact, synchronously: the request's body and its validated copy stay in this
+   * frame, so they are garbage once it returns, not held by `deliver` while Salesforce answers.
+   */
+  function begin(
+    raw: unknown,
+    ctx: SubmitContext,
+  ): { prepared: PreparedHandoff; caller: Caller | undefined } {
+    const h = validateHandoff(raw);
+    const caller = callerOf(h, ctx);
+    return { prepared: prepare(h, now(), caller), caller };
+  }
+
+  async function deliver(
+    prepared: PreparedHandoff,
+    caller: Caller | undefined,
+    ctx: SubmitContext,
+  ): Promise<SubmitAnswer> {
+    const log = ctx.logger ?? deps.logger;
+    const { handoffId } = prepared;
+    const result = await deps.deliverer.submit(prepared);
+    const url = statusUrl(handoffId);
+    if (result.state === 'replay' || result.state === 'conflict') {
+      if (caller && ownership(result.record, caller) === 'other') {
+        // Another caller's handoff: 409 with nothing about it (no status, no case, no link), so a
+        // reused or guessed id neither leaks the first caller's answer nor touches its handoff.
+        log.info('handoff id in use by another caller', { handoffId, bot: ctx.botSubject });
         throw new AppError({
           code: 'HANDOFF_CONFLICT',
           status: 409,
-          message: `Handoff ${h.handoffId} was already received with a different body.`,
-          actions: [
-            'Resend the exact original body to read its status, or use a new handoffId for a new handoff.',
-            `GET ${url} for the status of the original.`,
-          ],
+          message: `Handoff id ${handoffId} is already in use.`,
+          actions: ['Use a new handoffId for a new handoff.'],
         });
       }
-      return { outcome: result.state, answer: answerFromRecord(result.record, url) };
+      // Same body, stored before callers were bound (or bound as the Bot Framework adapter's
+      // subject): a replay all the same.
+      const sameBody = splitBodyHash(result.record.bodyHash).body === splitBodyHash(prepared.bodyHash).body;
+      if (result.state === 'conflict' && sameBody) {
+        log.info('handoff submitted', {
+          handoffId,
+          result: 'replay',
+          status: result.record.state,
+        });
+        return { outcome: 'replay', answer: answerFromRecord(result.record, url) };
+      }
+    }
+    log.info('handoff submitted', {
+      handoffId,
+      result: result.state,
+      status: result.record.state,
+      routingMode: prepared.decision.mode,
+      skills: prepared.decision.skills.map((s) => s.developerName),
+      queue: prepared.decision.queue,
+      redactions: prepared.redactions,
+      bot: ctx.botSubject,
+    });
+    if (result.state === 'conflict') {
+      throw new AppError({
+        code: 'HANDOFF_CONFLICT',
+        status: 409,
+        message: `Handoff ${handoffId} was already received with a different body.`,
+        actions: [
+          'Resend the exact original body to read its status, or use a new handoffId for a new handoff.',
+          `GET ${url} for the status of the original.`,
+        ],
+      });
+    }
+    return { outcome: result.state, answer: answerFromRecord(result.record, url) };
+  }
+
+  return {
+    async submit(raw, ctx) {
+      const { prepared, caller } = begin(raw, ctx);
+      // Returned, not awaited: this frame (and `raw` in it) ends here.
+      return deliver(prepared, caller, ctx);
     },
 
     async status(handoffId, ctx = {}) {

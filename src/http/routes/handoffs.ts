@@ -57,12 +57,15 @@ export function handoffRoutes(deps: HandoffRoutesDeps): Router {
   const auth = authenticate(deps.authenticator, deps.logger);
 
   router.post('/v1/handoffs', auth, requireJson, deps.jsonBody, async (req, res) => {
-    const { outcome, answer } = await deps.handoffs.submit(req.body as unknown, {
+    const submitted = deps.handoffs.submit(req.body as unknown, {
       requestId: requestIdOf(res),
       botSubject: botOf(res)?.subject,
       caller: callerOf(res),
       logger: requestLogger(res, deps.logger),
     });
+    // The body has been validated, copied and redacted by now: it is not held while Salesforce answers.
+    req.body = undefined;
+    const { outcome, answer } = await submitted;
     if (outcome !== 'replay') res.setHeader('Location', answer.statusUrl);
     res.status(STATUS_BY_OUTCOME[outcome]).json(answer);
   });

@@ -1,9 +1,16 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { AppError } from '../../../src/errors';
 import { createSilentLogger } from '../../../src/log';
 import { bodyHash, canonicalJson, createHandoffService, validateHandoff } from '../../../src/service';
 import { repoPolicy, repoRouting } from '../../support/app-fixture';
 import { cardDeclinedAbroad, handoff } from '../../support/handoff-factory';
-import { createMemoryDeliverer, neverInBudget, type DeliverFn } from '../../support/memory-deliverer';
+import {
+  createMemoryDeliverer,
+  deliverAtOnce,
+  neverInBudget,
+  type DeliverFn,
+} from '../../support/memory-deliverer';
 
 const FIXED = new Date('2026-11-21T10:00:10Z');
 const ctx = { requestId: 'req-test-0001' };
@@ -31,6 +38,28 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
 }
 
 describe('handoff service', () => {
+  it('does not hold the request body while delivery runs (only the redacted copy goes on)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { svc } = service(async (prepared) => {
+      await held;
+      return deliverAtOnce(prepared);
+    });
+    // Made in a function of its own, so no variable of this test holds the body either.
+    const submit = (): { body: WeakRef<object>; answer: Promise<unknown> } => {
+      const body = cardDeclinedAbroad();
+      return { body: new WeakRef(body), answer: svc.submit(body, ctx) };
+    };
+    const { body, answer } = submit();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(body.deref()).toBeUndefined();
+    release();
+    await expect(answer).resolves.toMatchObject({ outcome: 'delivered' });
+  });
+
   it('validates, decides, redacts and hands one PreparedHandoff to the deliverer', async () => {
     const { svc, deliverer } = service();
     const body = cardDeclinedAbroad();
