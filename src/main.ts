@@ -48,13 +48,9 @@ function absoluteStatusUrl(base: string | undefined) {
   };
 }
 
-export async function startService(
-  config: Readonly<ServiceConfig>,
-  options: StartServiceOptions = {},
-): Promise<RunningService> {
-  const logger = options.logger ?? createLogger({ level: config.logging.level });
-  const sf = config.salesforce;
-  const salesforce = createSalesforceClient(
+/** The Salesforce client for the configured org (or emulator). */
+export function salesforceClientFor(sf: ServiceConfig['salesforce'], logger: Logger): SalesforceClient {
+  return createSalesforceClient(
     {
       loginUrl: sf.loginUrl,
       ...(sf.instanceUrl ? { instanceUrl: sf.instanceUrl } : {}),
@@ -67,6 +63,15 @@ export async function startService(
     },
     logger,
   );
+}
+
+export async function startService(
+  config: Readonly<ServiceConfig>,
+  options: StartServiceOptions = {},
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+  const sf = config.salesforce;
+  const salesforce = salesforceClientFor(sf, logger);
   const registry = new Registry();
   const deliverer = await createDeliverer({
     config: config.delivery,

@@ -33,6 +33,8 @@ export async function buildService(
     join(repoRoot, 'bench', 'service-entry.ts'),
     join(repoRoot, 'bench', 'trace-preload.ts'),
     join(repoRoot, 'bench', 'lib', 'handoff-ids.ts'),
+    join(repoRoot, 'bench', 'floor-service.ts'),
+    join(repoRoot, 'bench', 'lib', 'payload.ts'),
   ];
   await Promise.all(
     files.map(async (file) => {

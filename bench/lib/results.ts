@@ -8,7 +8,8 @@ import type { Calibration } from './calibrate';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-export type Mode = 'coalesced' | 'naive';
+/** The service; the naive reference (one REST call per record); the floor reference (bench/floor-service.ts). */
+export type Mode = 'coalesced' | 'naive' | 'floor';
 
 export interface LatencySummary {
   p50: number | null;
