@@ -23,7 +23,7 @@ import { fetchTransport, writeGraphNaively, type GraphLike } from './lib/naive';
 import { BodyFactory } from './lib/payload';
 import { renderProfile, summariseProfile, type ProfileSummary } from './lib/profile';
 import { parseServerTiming, Progress } from './lib/progress';
-import { killAllNow, onExit, resetPeakRss, RssSampler, sleep } from './lib/procs';
+import { killAllNow, onExit, readCpuMs, resetPeakRss, RssSampler, sleep } from './lib/procs';
 import {
   num,
   readResults,
@@ -465,6 +465,7 @@ async function coalescedScenario(
     if (!peakReset) notes.push('peak RSS covers the whole process life (clear_refs unavailable)');
     const sampler = new RssSampler(svc.child.pid);
     sampler.start();
+    const cpuAtStart = { svc: readCpuMs(svc.child.pid), emu: readCpuMs(emu.child.pid) };
 
     const factory = new BodyFactory(`bench-${ctx.runId}-s-${name}-`, opts.customers);
     const gen = { ...base, nextId: () => factory.nextId(), body: (id: string) => factory.body(id) };
@@ -539,6 +540,18 @@ async function coalescedScenario(
       );
     }
     await sleep(300);
+    // CPU per handoff, from the load's start until everything was delivered (all threads).
+    const cpuPer = (start: number | null, pid: number): number | null => {
+      const end = readCpuMs(pid);
+      return start === null || end === null || accepted === 0 ? null : round((end - start) / accepted, 3);
+    };
+    const serviceCpuMsPerHandoff = cpuPer(cpuAtStart.svc, svc.child.pid);
+    const emulatorCpuMsPerHandoff = cpuPer(cpuAtStart.emu, emu.child.pid);
+    if (serviceCpuMsPerHandoff !== null && emulatorCpuMsPerHandoff !== null) {
+      notes.push(
+        `CPU per handoff, load and drain, all threads: the service ${serviceCpuMsPerHandoff} ms, the emulator ${emulatorCpuMsPerHandoff} ms`,
+      );
+    }
     const calls = await emu.calls();
     const timings = await emu.takeWaits();
     const waits = timings.waits;
@@ -618,6 +631,8 @@ async function coalescedScenario(
       sfWriteCalls: writeCalls(family),
       sfWriteCallsPerHandoff: accepted > 0 ? round(writeCalls(family) / accepted, 4) : null,
       peakRssMB: peak === null ? null : round(peak, 1),
+      serviceCpuMsPerHandoff,
+      emulatorCpuMsPerHandoff,
       emulatorCallMs: emuCalls.count > 0 ? summary(timings.durations) : null,
       graphsPerCall: timings.graphsPerCall,
       notes: [...notes, ...load.errorSamples.map((e) => `error sample: ${e}`)],

@@ -175,6 +175,31 @@ export function readRss(pid: number): { rssMB: number; peakMB: number } | null {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux, whatever the kernel's HZ). */
+const USER_HZ = 100;
+
+/**
+ * The CPU time (user + system, ms) a process has used so far, all its threads included, from
+ * /proc/<pid>/stat (Linux); null where that cannot be read. Resolution: 10 ms.
+ */
+export function readCpuMs(pid: number): number | null {
+  try {
+    return cpuMsFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in ms (the command name may hold spaces and parentheses). */
+export function cpuMsFromStat(stat: string): number | null {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ", field 3 (state) is fields[0]; utime and stime are fields 14 and 15.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isInteger(utime) || !Number.isInteger(stime)) return null;
+  return ((utime + stime) * 1000) / USER_HZ;
+}
+
 /**
  * Resets the peak RSS (VmHWM) of a process to its current RSS (Linux ≥ 4.0: "5" to clear_refs), so a
  * scenario's peak is its own. Returns false where that is not possible; the peak then covers the

@@ -61,6 +61,13 @@ export interface ScenarioRow {
   sfWriteCallsPerHandoff: number | null;
   /** Peak resident set size of the service process, MB (VmHWM). */
   peakRssMB: number | null;
+  /**
+   * CPU time (ms, user + system, every thread) per accepted handoff, from the load's start until all
+   * were delivered (/proc on Linux; 10 ms resolution over the whole scenario): the service's, and the
+   * emulator's, which shares the same cores.
+   */
+  serviceCpuMsPerHandoff?: number | null;
+  emulatorCpuMsPerHandoff?: number | null;
   /** How long the emulator took per data call (injected latency included), when measured. */
   emulatorCallMs?: LatencySummary | null;
   /** Graphs carried by each composite graph call, in order (coalescing at work). */
