@@ -27,19 +27,25 @@ describe('SQLite store on its own thread', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('with thread: false the service opens the store on its own thread, and commits to the same file', async () => {
-    const file = path.join(dir, 'inline.db');
-    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: false });
-    expect(store).toBeInstanceOf(SqliteHandoffStore);
-    expect(store).not.toBeInstanceOf(ThreadedSqliteStore);
-    const ps = Array.from({ length: 12 }, () => prepared());
+  /** Accepts `n` handoffs through `store`; another connection must then find them all in `file`. */
+  async function acceptedOnDisk(store: HandoffStore, file: string, n: number) {
+    const ps = Array.from({ length: n }, () => prepared());
     const results = await Promise.all(ps.map((p) => store.accept(p, 1)));
     expect(results.map((r) => r.kind)).toEqual(ps.map(() => 'accepted'));
     const reader = new SqliteHandoffStore({ path: file });
     await reader.migrate();
-    expect((await reader.stats(2)).counts.accepted).toBe(12);
-    expect((await reader.get(ps[3]!.handoffId))?.prepared).toEqual(ps[3]);
+    expect((await reader.stats(2)).counts.accepted).toBe(n);
+    expect((await reader.get(ps[n - 1]!.handoffId))?.prepared).toEqual(ps[n - 1]);
     await reader.close();
+    return { ps, results };
+  }
+
+  it('with thread: false the service opens the store on the calling thread, and commits to the same file', async () => {
+    const file = path.join(dir, 'inline.db');
+    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: false });
+    expect(store).toBeInstanceOf(SqliteHandoffStore);
+    expect(store).not.toBeInstanceOf(ThreadedSqliteStore);
+    await acceptedOnDisk(store, file, 12);
     await store.close();
   });
 
@@ -47,16 +53,9 @@ describe('SQLite store on its own thread', () => {
     const file = path.join(dir, 'handoffs.db');
     const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: true });
     expect(store).toBeInstanceOf(ThreadedSqliteStore);
-    const ps = Array.from({ length: 40 }, () => prepared());
-    const results = await Promise.all(ps.map((p) => store.accept(p, 1)));
-    expect(results.map((r) => r.kind)).toEqual(ps.map(() => 'accepted'));
+    const { ps, results } = await acceptedOnDisk(store, file, 40);
     // the record handed back carries the very handoff that was sent
     expect(results[0]?.record.prepared).toBe(ps[0]);
-    const reader = new SqliteHandoffStore({ path: file });
-    await reader.migrate();
-    expect((await reader.stats(2)).counts.accepted).toBe(40);
-    expect((await reader.get(ps[7]!.handoffId))?.prepared).toEqual(ps[7]);
-    await reader.close();
     await store.close();
   });
 
