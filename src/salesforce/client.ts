@@ -1,11 +1,13 @@
 /**
- * The one module that talks to Salesforce: a jsforce 3 connection with an explicit API version,
- * login by OAuth 2.0 JWT bearer or client credentials, a token re-minted once when Salesforce says
- * INVALID_SESSION_ID, the composite graph call, SOQL, org ids by DeveloperName, and a call counter.
+ * The one module that talks to Salesforce: login by OAuth 2.0 JWT bearer or client credentials
+ * (jsforce's OAuth2), an explicit API version, a token re-minted once when Salesforce refuses the
+ * session, the composite graph call, SOQL, org ids by DeveloperName, and a call counter.
  *
- * Neither flow returns a refresh token, so jsforce's default refresh (which needs one) cannot work:
- * the connection gets a custom `refreshFn` that mints a new token the same way as the first login.
- * jsforce runs one refresh at a time and makes concurrent callers wait for it.
+ * The data calls go out through ./http (node's client, keep-alive), not jsforce's request pipeline,
+ * which cost about three times as much CPU per call. Neither login flow returns a refresh token, so
+ * an expired session is answered by minting a new token the same way as the first login; concurrent
+ * calls refused with the same token wait for one mint. The jsforce connection stays for tests
+ * reading records back, with the same token and a `refreshFn` that mints the same way.
  */
 import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
@@ -14,7 +16,8 @@ import { SignJWT } from 'jose';
 import type { CompositeGraph, ResolvedIds } from '../plan/graph';
 import type { SalesforceMapping } from '../plan/mapping';
 import { scrubText } from '../redact';
-import { SalesforceError, toSalesforceError } from './errors';
+import { firstSalesforceError, salesforceErrorFromCode, SalesforceError, toSalesforceError } from './errors';
+import { createDataTransport, type DataRequest, type DataResponse } from './http';
 
 /** Minimal logger (winston-compatible). */
 export interface Logger {
@@ -122,12 +125,6 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
   const signingKey = privateKeyPem ? createPrivateKey(privateKeyPem) : undefined;
 
   const counts: CallCounts = { api: 0, token: 0 };
-  /**
-   * Per-call counter, carried on the request object itself (jsforce hands the same object to its
-   * transport, also when it re-sends after a refresh), so concurrent calls do not mix. An
-   * AsyncLocalStorage did this before, at the price of a hook on every promise in the process.
-   */
-  const COUNTER = Symbol('fsc-handoff.apiCalls');
   /** Mints since the last successful data call: a second mint in a row means the new token is refused too. */
   let mintsWithoutSuccess = 0;
 
@@ -203,18 +200,6 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
     },
   });
 
-  // Count every HTTP request the data API makes (including a request jsforce re-sends after a
-  // refresh). The transport is jsforce-internal; wrapping it is the one place that sees them all.
-  const transport = (conn as unknown as { _transport: { httpRequest: (...args: unknown[]) => unknown } })
-    ._transport;
-  const httpRequest = transport.httpRequest.bind(transport);
-  transport.httpRequest = (...args: unknown[]) => {
-    counts.api += 1;
-    const counter = (args[0] as { [COUNTER]?: { n: number } } | undefined)?.[COUNTER];
-    if (counter) counter.n += 1;
-    return httpRequest(...args);
-  };
-
   let loginPromise: Promise<void> | undefined;
   function login(): Promise<void> {
     if (conn.accessToken) return Promise.resolve();
@@ -232,20 +217,56 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
     return loginPromise;
   }
 
-  /** One data API request, counted, with jsforce's own HTTP retries off (we count and classify). */
-  async function call<T>(
-    request: { method: string; url: string; body?: string; headers?: Record<string, string> },
-    write: boolean,
-  ): Promise<{ body: T; apiCalls: number }> {
-    await login();
-    const counter = { n: 0 };
+  const transport = createDataTransport({ timeoutMs: timeout });
+
+  /**
+   * A new token after Salesforce refused `staleToken`, minted once however many calls were refused
+   * with it (they wait for the same mint). Refused again right after a re-mint: no further mint.
+   */
+  let refreshing: Promise<void> | undefined;
+  async function refreshAfter(staleToken: string): Promise<void> {
+    if (conn.accessToken !== staleToken) return; // another call re-minted already
+    refreshing ??= (async () => {
+      if (mintsWithoutSuccess >= 1) {
+        throw new SalesforceError({
+          code: 'SALESFORCE_AUTH_FAILED',
+          message: 'Salesforce refused the session again right after re-login',
+          retry: 'transient',
+          salesforceCode: 'INVALID_SESSION_ID',
+        });
+      }
+      mintsWithoutSuccess += 1;
+      logger.warn('salesforce session expired; minting a new token');
+      const res = await mint();
+      conn.accessToken = res.access_token;
+      conn.instanceUrl = config.instanceUrl ?? res.instance_url;
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    await refreshing;
+  }
+
+  /**
+   * One data API request, counted, classified; re-sent once with a new token when Salesforce says
+   * the session expired (401). No other retry here: the delivery worker decides.
+   */
+  async function call<T>(request: DataRequest, write: boolean): Promise<{ body: T; apiCalls: number }> {
+    let apiCalls = 0;
     try {
-      const body = await conn.request<T>({ ...request, [COUNTER]: counter } as never, {
-        retry: { maxRetries: 0 },
-        timeout,
-      });
-      mintsWithoutSuccess = 0;
-      return { body, apiCalls: counter.n };
+      await login();
+      for (;;) {
+        const token = conn.accessToken ?? '';
+        counts.api += 1;
+        apiCalls += 1;
+        const res = await transport.send(conn.instanceUrl, token, request);
+        if (res.status === 401) {
+          await refreshAfter(token);
+          continue;
+        }
+        if (res.status >= 400) throw httpError(res);
+        mintsWithoutSuccess = 0;
+        return { body: res.body as T, apiCalls };
+      }
     } catch (err) {
       const e = toSalesforceError(err, write);
       logger.warn('salesforce request failed', {
@@ -255,7 +276,7 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
         retry: e.retry,
         error: e.message,
       });
-      throw Object.assign(e, { apiCalls: counter.n });
+      throw Object.assign(e, { apiCalls });
     }
   }
 
@@ -403,6 +424,14 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
     calls: () => ({ ...counts }),
     connection: () => conn,
   };
+}
+
+/** A data API answer with an error status, classified by Salesforce's errorCode (or the status). */
+function httpError(res: DataResponse): SalesforceError {
+  const first = firstSalesforceError(res.body);
+  if (first) return salesforceErrorFromCode(first.code, first.message);
+  const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? '');
+  return salesforceErrorFromCode(`ERROR_HTTP_${res.status}`, text.slice(0, 300) || `HTTP ${res.status}`);
 }
 
 function configError(message: string): SalesforceError {

@@ -130,7 +130,7 @@ export function firstSalesforceError(body: unknown): { code: string; message: st
 }
 
 /**
- * Turns anything a jsforce call threw into a SalesforceError.
+ * Turns anything a Salesforce call threw (ours or jsforce's) into a SalesforceError.
  * `write`: the request changes data (POST/PATCH): a lost answer means an unknown outcome.
  */
 export function toSalesforceError(err: unknown, write: boolean): SalesforceError {
@@ -139,8 +139,13 @@ export function toSalesforceError(err: unknown, write: boolean): SalesforceError
   const message = typeof e.message === 'string' ? e.message : 'Salesforce request failed';
   const netCode = typeof e.code === 'string' ? e.code : undefined;
 
-  // Timeout (jsforce aborts the fetch) or a dropped connection after the request went out.
-  if (e.name === 'AbortError' || /aborted due to timeout|socket hang up/i.test(message)) {
+  // Timeout (our transport's TimeoutError, jsforce's aborted fetch) or a dropped connection after
+  // the request went out.
+  if (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    /aborted due to timeout|socket hang up/i.test(message)
+  ) {
     return new SalesforceError({
       code: 'SALESFORCE_TIMEOUT',
       message: `Salesforce did not answer in time: ${message}`,
@@ -181,9 +186,9 @@ export function toSalesforceError(err: unknown, write: boolean): SalesforceError
   const sfCode = typeof e.errorCode === 'string' ? e.errorCode : undefined;
   if (sfCode === 'MULTIPLE_API_ERRORS') {
     const first = firstSalesforceError(e.data);
-    if (first) return fromCode(first.code, first.message, err);
+    if (first) return salesforceErrorFromCode(first.code, first.message, err);
   }
-  if (sfCode) return fromCode(sfCode, message, err);
+  if (sfCode) return salesforceErrorFromCode(sfCode, message, err);
   if (e.name === 'FetchError' || e.type === 'system') {
     return new SalesforceError({
       code: 'SALESFORCE_CONNECTION_LOST',
@@ -200,7 +205,8 @@ export function toSalesforceError(err: unknown, write: boolean): SalesforceError
   });
 }
 
-function fromCode(sfCode: string, message: string, cause: unknown): SalesforceError {
+/** The error for a Salesforce errorCode (or ERROR_HTTP_<status>), classified for delivery. */
+export function salesforceErrorFromCode(sfCode: string, message: string, cause?: unknown): SalesforceError {
   const retry = classifyErrorCode(sfCode);
   return new SalesforceError({
     code: retry === 'rate_limited' ? 'SALESFORCE_RATE_LIMITED' : `SALESFORCE_${sfCode}`,

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { createSalesforceClient, type Logger } from '../../../src/salesforce';
+import { createSalesforceClient, type Logger, type SalesforceClientConfig } from '../../../src/salesforce';
 
 const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -14,14 +14,14 @@ const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 interface Seen {
   tokenForms: URLSearchParams[];
-  data: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
+  data: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; port?: number }[];
 }
 
 let server: http.Server;
 let base: string;
 let seen: Seen;
 /** Answers for data requests, in order; the last one repeats. */
-let answers: { status: number; body: unknown }[];
+let answers: { status: number; body: unknown; text?: string; delayMs?: number }[];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -41,10 +41,16 @@ beforeAll(async () => {
         );
         return;
       }
-      seen.data.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const port = req.socket.remotePort;
+      seen.data.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, port });
       const a = answers[Math.min(seen.data.length - 1, answers.length - 1)] ?? { status: 500, body: [] };
-      res.writeHead(a.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(a.body));
+      const answer = (): void => {
+        if (res.destroyed) return;
+        res.writeHead(a.status, { 'content-type': a.text === undefined ? 'application/json' : 'text/html' });
+        res.end(a.text ?? JSON.stringify(a.body));
+      };
+      if (a.delayMs) setTimeout(answer, a.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,7 +71,7 @@ const EXPIRED = {
   body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
 };
 
-function jwtClient() {
+function jwtClient(extra: Partial<SalesforceClientConfig> = {}) {
   return createSalesforceClient(
     {
       loginUrl: base,
@@ -73,6 +79,7 @@ function jwtClient() {
       clientId: 'CID',
       username: 'int@bank.example',
       privateKey: pem,
+      ...extra,
     },
     silent,
   );
@@ -200,5 +207,52 @@ describe('sendGraphs', () => {
     await expect(client.query('SELECT Id FROM Case')).rejects.toMatchObject({ retry: 'transient' });
     expect(seen.data).toHaveLength(1);
     expect(client.calls().api).toBe(1);
+  });
+});
+
+describe('the data calls on the wire', () => {
+  it('reuse one kept-alive connection, call after call', async () => {
+    const client = jwtClient();
+    await client.query('SELECT Id FROM Case');
+    await client.query('SELECT Id FROM Case');
+    answers = [{ status: 200, body: { graphs: [] } }];
+    await client.sendGraphs([]);
+    expect(seen.data).toHaveLength(3);
+    expect(new Set(seen.data.map((d) => d.port)).size).toBe(1);
+    expect(seen.data[2]?.headers['content-length']).toBe(String(Buffer.byteLength('{"graphs":[]}')));
+  });
+
+  it('an error page that is not JSON (an edge proxy) is classified by its status', async () => {
+    const client = jwtClient();
+    answers = [{ status: 502, body: null, text: '<html>Bad gateway</html>' }];
+    await expect(client.query('SELECT Id FROM Case')).rejects.toMatchObject({
+      code: 'SALESFORCE_ERROR_HTTP_502',
+      retry: 'transient',
+      apiCalls: 1,
+    });
+    answers = [{ status: 504, body: null, text: 'Gateway timeout' }];
+    await expect(client.sendGraphs([])).rejects.toMatchObject({ retry: 'unknown_outcome', apiCalls: 1 });
+  });
+
+  it('a write with no answer within requestTimeoutMs is a timeout of unknown outcome', async () => {
+    const client = jwtClient({ requestTimeoutMs: 100 });
+    answers = [{ status: 200, body: { graphs: [] }, delayMs: 1_000 }];
+    await expect(client.sendGraphs([])).rejects.toMatchObject({
+      code: 'SALESFORCE_TIMEOUT',
+      retry: 'unknown_outcome',
+      apiCalls: 1,
+    });
+  });
+
+  it('an instance that refuses connections is unreachable, safe to retry', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const client = jwtClient({ instanceUrl: `http://127.0.0.1:${port}` });
+    await expect(client.sendGraphs([])).rejects.toMatchObject({
+      code: 'SALESFORCE_UNREACHABLE',
+      retry: 'transient',
+    });
   });
 });
