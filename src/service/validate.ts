@@ -155,7 +155,7 @@ function sortedCopy(value: unknown): unknown {
   }
   const obj = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(obj).sort()) {
+  for (const k of sortedKeys(obj)) {
     const v = obj[k];
     if (v === undefined) continue;
     const c = k.charCodeAt(0);
@@ -165,6 +165,28 @@ function sortedCopy(value: unknown): unknown {
     out[k] = item;
   }
   return out;
+}
+
+/**
+ * An object's own keys in the order Array.prototype.sort() gives strings (UTF-16 code units), sorted
+ * in place by insertion when there are a few: a handoff's objects have a handful of keys, and the
+ * built-in sort copies its array into a work area on every call (28 KB of garbage per handoff, a
+ * tenth of the request path's allocation, in the bench's allocation profile). Larger objects (a
+ * bot's free-form entities) take the built-in sort, which stays O(n log n).
+ */
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > k) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /** JSON with object keys sorted, so the same content always hashes the same. */

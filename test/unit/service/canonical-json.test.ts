@@ -96,6 +96,44 @@ describe('canonicalJson and bodyHash', () => {
   });
 });
 
+describe('canonicalJson key order', () => {
+  /** The definition, written independently: keys by the built-in sort, values by JSON.stringify. */
+  function reference(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+    if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      return `{${Object.keys(o)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${reference(o[k])}`)
+        .join(',')}}`;
+    }
+    return JSON.stringify(v);
+  }
+
+  it('orders keys by UTF-16 code unit, small and large objects alike', () => {
+    // Letters, case, accents, an astral character (its surrogates sort before U+FFFF), digits
+    // after letters.
+    const tricky = ['b', 'B', 'a', 'é', 'e', '😀', '\uffff', 'z1', 'z', '_', 'a_b', 'ab'];
+    let seed = 7;
+    const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (const size of [2, 5, 12, 16, 17, 40]) {
+      for (let round = 0; round < 20; round++) {
+        const keys = Array.from(
+          { length: size },
+          (_, i) =>
+            `${tricky[i % tricky.length]}${i >= tricky.length ? `x${Math.floor(random() * 1e6)}` : ''}`,
+        );
+        for (let i = keys.length - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1));
+          [keys[i], keys[j]] = [keys[j] as string, keys[i] as string];
+        }
+        const obj = Object.fromEntries(keys.map((k, i) => [k, { n: i, [`${k}2`]: k, [k]: [i] }]));
+        expect(canonicalJson(obj)).toBe(reference(obj));
+      }
+    }
+  });
+});
+
 describe('validateHandoff before zod: forbidden keys and nesting', () => {
   function problems(raw: unknown): unknown {
     try {
