@@ -62,6 +62,8 @@ Scenarios (default all, in this order): lone, steady, burst, r200, max
                                paused, SIGSTOP, for the load phase, as in an org outage, so the two
                                cores serve the service alone; the backlog is then delivered and counted)
   --long                       3x the durations (steady 60 s, r200 30 s, max 30 s)
+  --warmup N                   handoffs sent (closed loop, 50 connections above 30) and delivered before each
+                               scenario is measured, neither counted nor timed (default 30)
 
 Salesforce (the emulator):
   --latency-ms MS              per-call latency, standing for a real org's round trip (default 150)
@@ -112,6 +114,7 @@ interface Options {
   latencyMs: number;
   jitterMs: number;
   loneCount: number;
+  warmup: number;
   steadyRate: number;
   steadySeconds: number;
   burst: number;
@@ -171,6 +174,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
       'latency-ms': { type: 'string' },
       'jitter-ms': { type: 'string' },
       'lone-count': { type: 'string' },
+      warmup: { type: 'string' },
       'steady-rate': { type: 'string' },
       'steady-seconds': { type: 'string' },
       burst: { type: 'string' },
@@ -239,6 +243,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
     latencyMs: int('latency-ms', values['latency-ms'], 150, 0, 60_000),
     jitterMs: int('jitter-ms', values['jitter-ms'], 0, 0, 60_000),
     loneCount: int('lone-count', values['lone-count'], 10, 1, 1000),
+    warmup: int('warmup', values.warmup, 30, 1, 100_000),
     steadyRate: int('steady-rate', values['steady-rate'], 50, 1, 10_000),
     steadySeconds: int('steady-seconds', values['steady-seconds'], long ? 60 : 20, 1, 3600),
     burst: int('burst', values.burst, 500, 1, 10_000),
@@ -448,14 +453,15 @@ async function coalescedScenario(
       ...base,
       nextId: () => warm.nextId(),
       body: (id) => warm.body(id),
-      shape: { kind: 'amount', amount: 30, connections: 5 },
+      shape: { kind: 'amount', amount: opts.warmup, connections: opts.warmup > 30 ? 50 : 5 },
+      onTick: (p) => progress.update(`[${lbl}] warm-up: ${p.done}/${opts.warmup} answered`),
     });
     if (w.acceptedIds.length === 0) {
       throw new Error(
         `the service accepted none of the warm-up handoffs: ${JSON.stringify(w.statuses)}\n${w.errorSamples.join('\n')}\n${svc.child.tail()}`,
       );
     }
-    await waitDelivered(emu, warm.prefix, w.acceptedIds.length, 30, (n) =>
+    await waitDelivered(emu, warm.prefix, w.acceptedIds.length, Math.max(30, opts.warmup / 20), (n) =>
       progress.update(`[${lbl}] warm-up: ${n}/${w.acceptedIds.length} delivered`),
     );
     await sleep(300);

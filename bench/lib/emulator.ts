@@ -34,7 +34,10 @@ export async function startEmulator(
   o: { latencyMs: number; jitterMs: number; echo?: boolean },
 ): Promise<EmulatorHandle> {
   const script = join(repoRoot, 'bench', 'emulator-child.ts');
-  const child = spawnChild('emulator', process.execPath, ['--import', 'tsx', script], {
+  // Extra node flags for investigations, as BENCH_SERVICE_NODE_ARGS for the service (e.g.
+  // BENCH_EMULATOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/emu-prof').
+  const nodeArgs = (process.env.BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawnChild('emulator', process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: repoRoot,
     ipc: true,
     echo: o.echo ?? false,
