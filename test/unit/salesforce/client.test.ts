@@ -21,7 +21,7 @@ let server: http.Server;
 let base: string;
 let seen: Seen;
 /** Answers for data requests, in order; the last one repeats. */
-let answers: { status: number; body: unknown; text?: string; delayMs?: number }[];
+let answers: { status: number; body: unknown; text?: string; delayMs?: number; cutOff?: boolean }[];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -46,6 +46,13 @@ beforeAll(async () => {
       const a = answers[Math.min(seen.data.length - 1, answers.length - 1)] ?? { status: 500, body: [] };
       const answer = (): void => {
         if (res.destroyed) return;
+        if (a.cutOff) {
+          // Headers and half an answer, then the connection drops.
+          res.writeHead(a.status, { 'content-type': 'application/json', 'content-length': '1000' });
+          res.write('{"graphs":[');
+          setTimeout(() => res.socket?.destroy(), 20);
+          return;
+        }
         res.writeHead(a.status, { 'content-type': a.text === undefined ? 'application/json' : 'text/html' });
         res.end(a.text ?? JSON.stringify(a.body));
       };
@@ -201,7 +208,7 @@ describe('sendGraphs', () => {
     await expect(client.sendGraphs([])).rejects.toMatchObject({ retry: 'rate_limited', apiCalls: 1 });
   });
 
-  it('does not let jsforce retry behind our back: a 503 is one counted request, classified transient', async () => {
+  it('does not retry behind the worker’s back: a 503 is one counted request, classified transient', async () => {
     const client = jwtClient();
     answers = [{ status: 503, body: [{ message: 'Service unavailable', errorCode: 'SERVER_UNAVAILABLE' }] }];
     await expect(client.query('SELECT Id FROM Case')).rejects.toMatchObject({ retry: 'transient' });
@@ -242,6 +249,13 @@ describe('the data calls on the wire', () => {
       retry: 'unknown_outcome',
       apiCalls: 1,
     });
+  });
+
+  it('an answer cut off mid-body: a write of unknown outcome, a read safe to retry', async () => {
+    const client = jwtClient();
+    answers = [{ status: 200, body: null, cutOff: true }];
+    await expect(client.sendGraphs([])).rejects.toMatchObject({ retry: 'unknown_outcome', apiCalls: 1 });
+    await expect(client.query('SELECT Id FROM Case')).rejects.toMatchObject({ retry: 'transient' });
   });
 
   it('an instance that refuses connections is unreachable, safe to retry', async () => {
