@@ -51,6 +51,8 @@ export function salesforceDeliveryFunctions(
         planned: (p, used) => {
           knownIds = used;
           const hit = planned.get(p);
+          // Handed over once: the call lets the graph go when it is sent (a retry plans again).
+          planned.delete(p);
           return hit && hit.ids === used ? hit.graph : undefined;
         },
       }),

@@ -282,12 +282,27 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
 
   const base = `/services/data/v${apiVersion}`;
 
-  async function sendGraphs(graphs: CompositeGraph[]): Promise<SendGraphsResult> {
+  /**
+   * Not async itself: an async function keeps its parameters for as long as it waits, and the
+   * graphs (a few hundred small objects per handoff) would then live until Salesforce answers.
+   * Only the body built from them is kept (one string; it is sent again after a re-login).
+   */
+  function sendGraphs(graphs: CompositeGraph[]): Promise<SendGraphsResult> {
+    let json: string;
+    try {
+      json = JSON.stringify({ graphs });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return sendGraphsBody(json);
+  }
+
+  async function sendGraphsBody(json: string): Promise<SendGraphsResult> {
     const { body, apiCalls } = await call<{ graphs?: unknown }>(
       {
         method: 'POST',
         url: `${base}/composite/graph`,
-        body: JSON.stringify({ graphs }),
+        body: json,
         headers: {
           'Content-Type': 'application/json',
           // The service sets the owner itself (queue) or routes by PSR: no assignment rules.

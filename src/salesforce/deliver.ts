@@ -76,17 +76,25 @@ const MAX_FOLLOW_UPS = 2;
 interface Planned {
   index: number;
   prepared: PreparedHandoff;
-  graph: CompositeGraph;
+  graphId: string;
+  /**
+   * The graph until its call is on its way. The call's body carries it from then on, and the answer
+   * needs only graphId, so the graph (a few hundred small objects) is not kept while Salesforce
+   * answers: at 200/s that wait is most of a handoff's life, and everything alive then is copied
+   * by each young-generation collection.
+   */
+  graph: CompositeGraph | undefined;
   linkCustomer: boolean;
 }
 
 /** Splits graphs into payloads within the composite graph limits, keeping their order. */
-export function chunkGraphs<T extends { graph: CompositeGraph }>(items: T[]): T[][] {
+export function chunkGraphs<T extends { graph: CompositeGraph | undefined }>(items: T[]): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
   let nodes = 0;
   let types = new Set<string>();
   for (const item of items) {
+    if (!item.graph) throw new Error('chunkGraphs: a graph that was sent already');
     const n = item.graph.compositeRequest.length;
     const itemTypes = nodeTypes(item.graph);
     const merged = new Set([...types, ...itemTypes]);
@@ -325,7 +333,7 @@ export async function deliverHandoffs(
             graphId: `g${index}`,
             linkCustomer,
           });
-      return { index, prepared: p, graph, linkCustomer };
+      return { index, prepared: p, graphId: graph.graphId, graph, linkCustomer };
     } catch (err) {
       // A handoff that cannot be planned (missing skill in the org, a value too long for its field)
       // fails alone and permanently; the others are still sent.
@@ -378,7 +386,10 @@ export async function deliverHandoffs(
     const sendChunk = async (chunk: Planned[]): Promise<void> => {
       let res;
       try {
-        res = await client.sendGraphs(chunk.map((c) => c.graph));
+        // The client builds the body before its first await; the graphs are let go right after.
+        const sending = client.sendGraphs(chunk.map((c) => c.graph as CompositeGraph));
+        for (const c of chunk) c.graph = undefined;
+        res = await sending;
       } catch (err) {
         const e = toSalesforceError(err, true);
         const share = apportion(Math.max(apiCallsOf(err), 1), chunk.length);
@@ -392,13 +403,13 @@ export async function deliverHandoffs(
       const byId = new Map(res.graphs.map((g) => [g.graphId, g]));
       chunk.forEach((c, i) => {
         calls[c.index] = (calls[c.index] ?? 0) + (share[i] ?? 0);
-        const g = byId.get(c.graph.graphId);
+        const g = byId.get(c.graphId);
         if (!g) {
           outcomes[c.index] = failed(
             c.prepared,
             'unknown_outcome',
             'SALESFORCE_BAD_RESPONSE',
-            `composite/graph answered without graph ${c.graph.graphId}`,
+            `composite/graph answered without graph ${c.graphId}`,
             calls[c.index] ?? 0,
           );
           return;
@@ -461,11 +472,13 @@ export async function deliverHandoffs(
         handoffIds: round.unlinked.map((u) => u.prepared.handoffId),
       });
     }
-    const unlinked = round.unlinked
-      .filter((u) => u.linkCustomer)
-      .map((u) => plan(u.prepared, u.index, false))
-      .filter((x): x is Planned => x !== undefined);
-    round = await send([...unlinked, ...round.halted]);
+    // Both kinds are planned again (their graphs were let go when they were sent): without the
+    // customer link, or as they were.
+    const again = [
+      ...round.unlinked.filter((u) => u.linkCustomer).map((u) => plan(u.prepared, u.index, false)),
+      ...round.halted.map((h) => plan(h.prepared, h.index, h.linkCustomer)),
+    ].filter((x): x is Planned => x !== undefined);
+    round = await send(again);
   }
 
   return outcomes.map(

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { collectGarbage } from '../../support/gc';
 import { createSalesforceClient, type Logger, type SalesforceClientConfig } from '../../../src/salesforce';
 
 const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
@@ -249,6 +250,22 @@ describe('the data calls on the wire', () => {
       retry: 'unknown_outcome',
       apiCalls: 1,
     });
+  });
+
+  it('sendGraphs lets go of the graphs once the body is built, while the answer is pending', async () => {
+    const client = jwtClient();
+    await client.login();
+    answers = [{ status: 200, body: { graphs: [] }, delayMs: 300 }];
+    const start = (): { graph: WeakRef<object>; answer: Promise<unknown> } => {
+      const graph = { graphId: 'g0', compositeRequest: [] };
+      return { graph: new WeakRef(graph), answer: client.sendGraphs([graph]) };
+    };
+    const { graph, answer } = start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen.data).toHaveLength(1);
+    collectGarbage();
+    expect(graph.deref()).toBeUndefined();
+    await answer;
   });
 
   it('an answer cut off mid-body: a write of unknown outcome, a read safe to retry', async () => {

@@ -12,6 +12,7 @@ import {
   type SalesforceClient,
   type SendGraphsResult,
 } from '../../../src/salesforce';
+import { collectGarbage, gate } from '../../support/gc';
 import { handoff } from '../../support/handoff-factory';
 import { IDS, prepared } from '../plan/prepared-fixture';
 
@@ -477,6 +478,54 @@ describe('deliverHandoffs', () => {
     const { client, sent } = fakeClient(ok);
     expect(await deliverHandoffs([], client, { mapping })).toEqual([]);
     expect(sent).toHaveLength(0);
+  });
+});
+
+describe('while Salesforce answers', () => {
+  it('the graphs are not held once their call is on its way (only the body the client built)', async () => {
+    const answer = gate();
+    const sentGraphs: WeakRef<CompositeGraph>[] = [];
+    const client: SalesforceClient = {
+      ...fakeClient(ok).client,
+      // As the real client: the body is built at once, the answer comes later, and only the body
+      // and each graph's id are kept meanwhile.
+      sendGraphs: (graphs) => {
+        const body = JSON.stringify({ graphs });
+        const ids = graphs.map((g) => g.graphId);
+        for (const g of graphs) sentGraphs.push(new WeakRef(g));
+        return answer.opened.then(() => {
+          const parsed = JSON.parse(body) as { graphs: CompositeGraph[] };
+          return {
+            graphs: parsed.graphs.map((g, i) => ok({ ...g, graphId: ids[i] as string }, i)),
+            apiCalls: 1,
+          };
+        });
+      },
+    };
+    const outcomes = deliverHandoffs([prepared(), prepared()], client, { mapping });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sentGraphs).toHaveLength(2);
+    collectGarbage();
+    expect(sentGraphs.map((r) => r.deref())).toEqual([undefined, undefined]);
+    answer.open();
+    expect((await outcomes).map((o) => o.kind)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('a halted graph rides along in the next call, planned again, with the same records', async () => {
+    const batch = [prepared(), prepared()];
+    // Call 1: the second graph fails, so the first is halted; call 2 carries the first alone.
+    const { client, sent } = fakeClient((g, call) =>
+      call === 1 && g.graphId === 'g1'
+        ? fail(g, REF.case, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [Subject]')
+        : call === 1
+          ? fail(g, '', 'PROCESSING_HALTED', 'halted')
+          : ok(g, call),
+    );
+    const out = await deliverHandoffs(batch, client, { mapping });
+    expect(out.map((o) => o.kind)).toEqual(['delivered', 'failed']);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toHaveLength(1);
+    expect(sent[1]?.[0]).toEqual(sent[0]?.[0]);
   });
 });
 

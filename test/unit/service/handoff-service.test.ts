@@ -1,9 +1,8 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { AppError } from '../../../src/errors';
 import { createSilentLogger } from '../../../src/log';
 import { bodyHash, canonicalJson, createHandoffService, validateHandoff } from '../../../src/service';
 import { repoPolicy, repoRouting } from '../../support/app-fixture';
+import { collectGarbage, gate } from '../../support/gc';
 import { cardDeclinedAbroad, handoff } from '../../support/handoff-factory';
 import {
   createMemoryDeliverer,
@@ -39,12 +38,9 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
 
 describe('handoff service', () => {
   it('does not hold the request body while delivery runs (only the redacted copy goes on)', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     const { svc } = service(async (prepared) => {
-      await held;
+      await held.opened;
       return deliverAtOnce(prepared);
     });
     // Made in a function of its own, so no variable of this test holds the body either.
@@ -54,9 +50,9 @@ describe('handoff service', () => {
     };
     const { body, answer } = submit();
     await new Promise((resolve) => setImmediate(resolve));
-    gc();
+    collectGarbage();
     expect(body.deref()).toBeUndefined();
-    release();
+    held.open();
     await expect(answer).resolves.toMatchObject({ outcome: 'delivered' });
   });
 
