@@ -105,6 +105,9 @@ interface TokenResult {
 
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
+/** One data call sends its request at most this often (the first, and again after a refused session). */
+const MAX_SENDS_PER_CALL = 3;
+
 function soqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
@@ -251,15 +254,17 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
    * the session expired (401). No other retry here: the delivery worker decides.
    */
   async function call<T>(request: DataRequest, write: boolean): Promise<{ body: T; apiCalls: number }> {
+    await login(); // a failed login says so itself (SALESFORCE_AUTH_FAILED, logged once)
     let apiCalls = 0;
     try {
-      await login();
       for (;;) {
         const token = conn.accessToken ?? '';
         counts.api += 1;
         apiCalls += 1;
         const res = await transport.send(conn.instanceUrl, token, request);
-        if (res.status === 401) {
+        // Refused: a new token and the same request again, three sends at most whatever other
+        // calls' logins do meanwhile.
+        if (res.status === 401 && apiCalls < MAX_SENDS_PER_CALL) {
           await refreshAfter(token);
           continue;
         }

@@ -44,7 +44,8 @@ beforeAll(async () => {
       }
       const port = req.socket.remotePort;
       seen.data.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, port });
-      const a = answers[Math.min(seen.data.length - 1, answers.length - 1)] ?? { status: 500, body: [] };
+      const a = answerFor?.(req.url ?? '') ??
+        answers[Math.min(seen.data.length - 1, answers.length - 1)] ?? { status: 500, body: [] };
       const answer = (): void => {
         if (res.destroyed) return;
         if (a.cutOff) {
@@ -69,7 +70,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** When set, answers by request URL instead of by order. */
+let answerFor: ((url: string) => (typeof answers)[number]) | undefined;
+
 beforeEach(() => {
+  answerFor = undefined;
   seen = { tokenForms: [], data: [] };
   answers = [{ status: 200, body: { done: true, totalSize: 0, records: [] } }];
 });
@@ -169,6 +174,28 @@ describe('session expiry', () => {
     });
     expect(seen.tokenForms).toHaveLength(2);
     expect(seen.data).toHaveLength(2);
+  });
+});
+
+describe('a session refused over and over', () => {
+  it('sends one call three times at most, even while other calls succeed and reset the re-login', async () => {
+    const client = jwtClient();
+    await client.login();
+    // Queries naming Refused are always refused (answered late); the others succeed at once, so
+    // between two refusals a success has always happened and another mint is allowed.
+    answerFor = (url) =>
+      url.includes('Refused')
+        ? { ...EXPIRED, delayMs: 20 }
+        : { status: 200, body: { done: true, totalSize: 0, records: [] } };
+    let stop = false;
+    const others = (async () => {
+      while (!stop) await client.query('SELECT Id FROM Case');
+    })();
+    const refused = client.query('SELECT Id FROM Refused');
+    await expect(refused).rejects.toMatchObject({ retry: 'transient', apiCalls: 3 });
+    stop = true;
+    await others;
+    expect(seen.data.filter((d) => d.url.includes('Refused'))).toHaveLength(3);
   });
 });
 
