@@ -96,10 +96,7 @@ export function classifyErrorCode(code: string): RetryClass {
 interface ErrorLike {
   name?: unknown;
   message?: unknown;
-  errorCode?: unknown;
   code?: unknown;
-  type?: unknown;
-  data?: unknown;
 }
 
 function asErrorLike(err: unknown): ErrorLike {
@@ -130,7 +127,9 @@ export function firstSalesforceError(body: unknown): { code: string; message: st
 }
 
 /**
- * Turns anything a Salesforce call threw (ours or jsforce's) into a SalesforceError.
+ * Turns anything a data call threw into a SalesforceError: ours pass through (an error answer is
+ * classified where it is read, by salesforceErrorFromCode); the rest are the transport's timeout and
+ * node's network errors.
  * `write`: the request changes data (POST/PATCH): a lost answer means an unknown outcome.
  */
 export function toSalesforceError(err: unknown, write: boolean): SalesforceError {
@@ -139,13 +138,9 @@ export function toSalesforceError(err: unknown, write: boolean): SalesforceError
   const message = typeof e.message === 'string' ? e.message : 'Salesforce request failed';
   const netCode = typeof e.code === 'string' ? e.code : undefined;
 
-  // Timeout (our transport's TimeoutError, jsforce's aborted fetch) or a dropped connection after
-  // the request went out.
-  if (
-    e.name === 'TimeoutError' ||
-    e.name === 'AbortError' ||
-    /aborted due to timeout|socket hang up/i.test(message)
-  ) {
+  // No answer in time (the transport's TimeoutError) or a connection dropped after the request went
+  // out (node's "socket hang up").
+  if (e.name === 'TimeoutError' || /socket hang up/i.test(message)) {
     return new SalesforceError({
       code: 'SALESFORCE_TIMEOUT',
       message: `Salesforce did not answer in time: ${message}`,
@@ -169,31 +164,6 @@ export function toSalesforceError(err: unknown, write: boolean): SalesforceError
       message: `The connection to Salesforce was lost (${netCode})`,
       retry: write ? 'unknown_outcome' : 'transient',
       salesforceCode: netCode,
-      cause: err,
-    });
-  }
-  if (/^Unable to refresh session/i.test(message)) {
-    // The token could not be re-minted (or was refused right after re-login): a credential or
-    // connected-app problem, not this handoff's; retry later rather than dead-letter.
-    return new SalesforceError({
-      code: 'SALESFORCE_AUTH_FAILED',
-      message,
-      retry: 'transient',
-      salesforceCode: 'INVALID_SESSION_ID',
-      cause: err,
-    });
-  }
-  const sfCode = typeof e.errorCode === 'string' ? e.errorCode : undefined;
-  if (sfCode === 'MULTIPLE_API_ERRORS') {
-    const first = firstSalesforceError(e.data);
-    if (first) return salesforceErrorFromCode(first.code, first.message, err);
-  }
-  if (sfCode) return salesforceErrorFromCode(sfCode, message, err);
-  if (e.name === 'FetchError' || e.type === 'system') {
-    return new SalesforceError({
-      code: 'SALESFORCE_CONNECTION_LOST',
-      message: `Salesforce request failed: ${message}`,
-      retry: write ? 'unknown_outcome' : 'transient',
       cause: err,
     });
   }

@@ -37,8 +37,6 @@ export class RequestTimeoutError extends Error {
 
 export interface DataTransport {
   send(instanceUrl: string, accessToken: string, request: DataRequest): Promise<DataResponse>;
-  /** Closes idle connections (shutdown, tests). */
-  close(): void;
 }
 
 export function createDataTransport(options: { timeoutMs: number }): DataTransport {
@@ -93,13 +91,8 @@ export function createDataTransport(options: { timeoutMs: number }): DataTranspo
     });
   }
 
-  return {
-    send,
-    close: () => {
-      agents['http:'].destroy();
-      agents['https:'].destroy();
-    },
-  };
+  // Nothing to close at shutdown: idle keep-alive sockets do not hold the process open.
+  return { send };
 }
 
 function parseBody(text: string): unknown {

@@ -25,6 +25,7 @@ export {
   isSalesforceError,
   classifyErrorCode,
   toSalesforceError,
+  salesforceErrorFromCode,
   firstSalesforceError,
   type RetryClass,
 } from './errors';

@@ -164,6 +164,20 @@ describe('session expiry', () => {
     expect(client.calls().api).toBe(3);
   });
 
+  it('the jsforce connection tests read with re-logs in the same way, once', async () => {
+    const client = jwtClient();
+    await client.login();
+    answers = [EXPIRED, { status: 200, body: { done: true, totalSize: 0, records: [] } }];
+    await expect(client.connection().query('SELECT Id FROM Case')).resolves.toMatchObject({ totalSize: 0 });
+    expect(seen.tokenForms).toHaveLength(2);
+    expect(seen.data.map((d) => d.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    answers = [EXPIRED];
+    await expect(client.connection().query('SELECT Id FROM Case')).rejects.toThrow(
+      /refused the session again/,
+    );
+    expect(seen.tokenForms).toHaveLength(2);
+  });
+
   it('does not loop: refused again after the re-mint is a transient auth failure', async () => {
     const client = jwtClient();
     await client.login();

@@ -7,12 +7,14 @@ import {
   deliverHandoffs,
   findDelivered,
   SalesforceError,
+  salesforceErrorFromCode,
   toSalesforceError,
   type GraphResult,
   type SalesforceClient,
   type SendGraphsResult,
 } from '../../../src/salesforce';
 import { collectGarbage, gate } from '../../support/gc';
+import { RequestTimeoutError } from '../../../src/salesforce/http';
 import { handoff } from '../../support/handoff-factory';
 import { IDS, prepared } from '../plan/prepared-fixture';
 
@@ -96,44 +98,35 @@ describe('classification', () => {
   });
 
   it('network errors: before sending is transient, after sending a write is unknown', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED'), {
-      name: 'FetchError',
-      code: 'ECONNREFUSED',
-    });
-    const reset = Object.assign(new Error('socket reset'), { name: 'FetchError', code: 'ECONNRESET' });
-    const timeout = Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
     expect(toSalesforceError(refused, true).retry).toBe('transient');
     expect(toSalesforceError(reset, true).retry).toBe('unknown_outcome');
     expect(toSalesforceError(reset, false).retry).toBe('transient');
-    expect(toSalesforceError(timeout, true)).toMatchObject({
+    expect(toSalesforceError(new RequestTimeoutError(100), true)).toMatchObject({
       retry: 'unknown_outcome',
       code: 'SALESFORCE_TIMEOUT',
     });
   });
 
-  it('jsforce HttpApiError (errorCode) and a refused re-login', () => {
-    const limit = Object.assign(new Error('TotalRequests Limit exceeded.'), {
-      errorCode: 'REQUEST_LIMIT_EXCEEDED',
-    });
-    expect(toSalesforceError(limit, true)).toMatchObject({
+  it('an error code from an answer, and a SalesforceError passed through as it is', () => {
+    expect(salesforceErrorFromCode('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')).toMatchObject({
       retry: 'rate_limited',
       code: 'SALESFORCE_RATE_LIMITED',
     });
-    const refresh = new Error(
-      'Unable to refresh session due to: the session was refused again right after re-login',
-    );
-    expect(toSalesforceError(refresh, true)).toMatchObject({
-      retry: 'transient',
+    const refused = new SalesforceError({
       code: 'SALESFORCE_AUTH_FAILED',
+      message: 'Salesforce refused the session again right after re-login',
+      retry: 'transient',
     });
+    expect(toSalesforceError(refused, true)).toBe(refused);
   });
 
   it('scrubs echoed values from messages', () => {
-    const tooLong = Object.assign(
-      new Error('Subject: data value too large: card 4111111111111111 declined (max length=255)'),
-      { errorCode: 'STRING_TOO_LONG' },
+    const e = salesforceErrorFromCode(
+      'STRING_TOO_LONG',
+      'Subject: data value too large: card 4111111111111111 declined (max length=255)',
     );
-    const e = toSalesforceError(tooLong, true);
     expect(e).toBeInstanceOf(SalesforceError);
     expect(e.message).not.toContain('4111');
     expect(e.message).toContain('Subject: data value too large: [value removed]');
