@@ -282,19 +282,19 @@ export function createSalesforceClient(config: SalesforceClientConfig, logger: L
   /**
    * Not async itself: an async function keeps its parameters for as long as it waits, and the
    * graphs (a few hundred small objects per handoff) would then live until Salesforce answers.
-   * Only the body built from them is kept (one string; it is sent again after a re-login).
+   * Only the body built from them is kept, as a Buffer (sent again after a re-login; see DataRequest).
    */
   function sendGraphs(graphs: CompositeGraph[]): Promise<SendGraphsResult> {
-    let json: string;
+    let json: Buffer;
     try {
-      json = JSON.stringify({ graphs });
+      json = Buffer.from(JSON.stringify({ graphs }));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return sendGraphsBody(json);
   }
 
-  async function sendGraphsBody(json: string): Promise<SendGraphsResult> {
+  async function sendGraphsBody(json: Buffer): Promise<SendGraphsResult> {
     const { body, apiCalls } = await call<{ graphs?: unknown }>(
       {
         method: 'POST',

@@ -17,7 +17,14 @@ export interface DataRequest {
   method: string;
   /** A path on the instance (/services/data/…) or an absolute URL. */
   url: string;
-  body?: string;
+  /**
+   * The request body. A Buffer is sent as it is; a string is encoded once, here. Callers that keep a
+   * body while the call is in flight (to send it again after a re-login) keep it as a Buffer: its
+   * bytes live outside the JavaScript heap, so young-generation collections neither copy nor promote
+   * them, whereas a large string from JSON.stringify is flattened into a second copy when its length
+   * is measured, and again when the HTTP client joins it to the headers.
+   */
+  body?: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -51,13 +58,13 @@ export function createDataTransport(options: { timeoutMs: number }): DataTranspo
     const url = new URL(request.url, instanceUrl);
     const protocol = url.protocol === 'https:' ? 'https:' : url.protocol === 'http:' ? 'http:' : undefined;
     if (!protocol) return Promise.reject(new Error(`unsupported protocol in ${url.origin}`));
-    const body = request.body;
+    const body = typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
     const headers: Record<string, string | number> = {
       ...request.headers,
       Authorization: `Bearer ${accessToken}`,
       Accept: 'application/json',
     };
-    if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
+    if (body !== undefined) headers['Content-Length'] = body.length;
     return new Promise<DataResponse>((resolve, reject) => {
       let settled = false;
       const finish = (err: Error | undefined, res?: DataResponse): void => {

@@ -239,6 +239,32 @@ describe('sendGraphs', () => {
     expect(JSON.parse(seen.data[0]?.body ?? '{}').graphs[0].graphId).toBe('g0');
   });
 
+  it('sends a graph body with non-ASCII text whole, and the same bytes again after a re-login', async () => {
+    const client = jwtClient();
+    await client.login();
+    const ok = {
+      status: 200,
+      body: { graphs: [{ graphId: 'g0', isSuccessful: true, graphResponse: { compositeResponse: [] } }] },
+    };
+    answers = [EXPIRED, ok];
+    const subject = 'Zoë’s card — blocked at €40 (カード)';
+    await client.sendGraphs([
+      {
+        graphId: 'g0',
+        compositeRequest: [
+          { method: 'POST', url: '/services/data/v63.0/sobjects/Case', referenceId: 'c', body: { subject } },
+        ],
+      },
+    ]);
+    expect(seen.data).toHaveLength(2);
+    for (const sent of seen.data) {
+      // Content-Length counts bytes: a count of characters would cut the body short.
+      expect(Number(sent.headers['content-length'])).toBe(Buffer.byteLength(sent.body));
+      expect(JSON.parse(sent.body).graphs[0].compositeRequest[0].body.subject).toBe(subject);
+    }
+    expect(seen.data[1]?.body).toBe(seen.data[0]?.body);
+  });
+
   it('maps an API error to a classified, counted SalesforceError', async () => {
     const client = jwtClient();
     answers = [
