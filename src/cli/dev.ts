@@ -11,7 +11,7 @@ import { ConfigError, emulatorSalesforceSettings, loadConfig, loadDevSettings, n
 import { createEmulator, type Emulator } from '../emulator';
 import { createLogger, scrubString } from '../log';
 import { startService, type RunningService } from '../main';
-import { applyHeapGrowing } from './heap';
+import { applyGcSettings } from './heap';
 
 const EX_CONFIG = 78;
 export const DEV_ISSUER = 'fsc-handoff-dev';
@@ -70,12 +70,9 @@ async function main(): Promise<void> {
         logging: { level: dev.logLevel },
       },
     });
-    const heap = applyHeapGrowing(config.server.heapGrowingPercent, { nodeOptions: nodeOptions() });
+    const gc = applyGcSettings(config.server, { nodeOptions: nodeOptions() });
     service = await startService(config, { logger: createLogger({ level: config.logging.level }) });
-    service.logger.debug('heap growing percent', {
-      percent: config.server.heapGrowingPercent,
-      setting: heap,
-    });
+    service.logger.debug('garbage collector settings', gc);
     done(`handoff service    ${service.url}   (OpenAPI: ${service.url}/openapi.json)`);
 
     const token = await new SignJWT({})

@@ -6,7 +6,7 @@
 import { ConfigError, loadConfig, nodeOptions } from '../config';
 import { scrubString } from '../log';
 import { startService } from '../main';
-import { applyHeapGrowing } from './heap';
+import { applyGcSettings } from './heap';
 
 const EX_CONFIG = 78;
 
@@ -22,9 +22,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const heap = applyHeapGrowing(config.server.heapGrowingPercent, { nodeOptions: nodeOptions() });
+  const gc = applyGcSettings(config.server, { nodeOptions: nodeOptions() });
   const service = await startService(config);
-  service.logger.info('heap growing percent', { percent: config.server.heapGrowingPercent, setting: heap });
+  service.logger.info('garbage collector settings', gc);
   process.stdout.write(`FSC Handoff listening on ${service.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {

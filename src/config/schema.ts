@@ -52,6 +52,14 @@ export const serverConfigSchema = z
      * for a few percent more GC time. 0 leaves V8's rule. Applied by the process entry points.
      */
     heapGrowingPercent: z.number().int().min(0).max(300).default(25),
+    /**
+     * V8's allocation-site pretenuring (allocating in the old generation the objects of a place in
+     * the code whose objects mostly survived a young collection). Off by default: a handoff's objects
+     * outlive one young collection only because they wait for Salesforce, and pretenured they die in
+     * the old generation, holding young objects with them (src/cli/heap.ts). Applied by the process
+     * entry points.
+     */
+    allocationSitePretenuring: z.boolean().default(false),
   })
   .strict();
 

@@ -1,18 +1,28 @@
 /**
- * The heap growing percent set at run time (as the entry points do) changes how far this Node's heap
- * grows: a child process promotes and drops objects at a high rate, once with V8's own rule and once
- * with the service's default, and reports its peak heap. Set after start-up, a flag V8 read only at
- * start would make no difference, and this test would fail.
+ * The garbage collector settings the entry points apply at run time (src/cli/heap.ts) change what
+ * this Node does. Each test runs a child process that applies a setting the way the entry points do,
+ * after start-up, and then allocates. Had V8 read a flag only at start, the setting would make no
+ * difference, and the test would fail.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { serverConfigSchema } from '../../../src/config/schema';
 
 const root = path.join(__dirname, '..', '..', '..');
+const heapModule = JSON.stringify(path.join(root, 'src/cli/heap.ts'));
+
+function runChild(script: string, nodeArgs: string[] = []): string {
+  return execFileSync(process.execPath, [...nodeArgs, '-r', require.resolve('tsx/cjs'), '-e', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
 
 function peakHeapMb(percent: number): number {
   const script = `
-    const { applyHeapGrowing } = require(${JSON.stringify(path.join(root, 'src/cli/heap.ts'))});
+    const { applyHeapGrowing } = require(${heapModule});
     applyHeapGrowing(${percent}, { execArgv: [], nodeOptions: '' });
     // A window of live objects that outlive young-generation collections, then die: promoted garbage.
     const live = [];
@@ -24,12 +34,24 @@ function peakHeapMb(percent: number): number {
     }
     process.stdout.write(String(peak / 1048576));
   `;
-  const out = execFileSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    encoding: 'utf8',
-  });
-  return Number(out);
+  return Number(runChild(script));
+}
+
+/**
+ * V8's own account of its pretenuring decisions (--trace-pretenuring-statistics, given on the
+ * command line: it only prints) while objects from one place in the code all outlive several young
+ * collections: how many times a place was switched to allocating in the old generation.
+ */
+function tenureDecisions(enabled: boolean): number {
+  const script = `
+    const { applyPretenuring } = require(${heapModule});
+    applyPretenuring(${String(enabled)}, { execArgv: [], nodeOptions: '' });
+    const make = (i) => ({ id: 'h' + i, parts: [{ t: 'x' + i }, { t: 'y' + i }], meta: { n: i } });
+    const ring = new Array(200000);
+    for (let i = 0; i < 1000000; i++) ring[i % ring.length] = make(i);
+  `;
+  const out = runChild(script, ['--trace-pretenuring-statistics']);
+  return out.split('\n').filter((line) => /=> tenure/.test(line)).length;
 }
 
 describe('server.heapGrowingPercent', () => {
@@ -40,5 +62,13 @@ describe('server.heapGrowingPercent', () => {
     const tuned = peakHeapMb(percent);
     // ~40 MB live; V8's rule lets the heap reach several times that, the tuned factor ~1.25-1.5x.
     expect(tuned).toBeLessThan(v8Rule * 0.75);
+  }, 60_000);
+});
+
+describe('server.allocationSitePretenuring', () => {
+  it('off (the default), V8 never moves a place’s allocations to the old generation; on, it does', () => {
+    expect(serverConfigSchema.parse({}).allocationSitePretenuring).toBe(false);
+    expect(tenureDecisions(true)).toBeGreaterThan(0);
+    expect(tenureDecisions(false)).toBe(0);
   }, 60_000);
 });
