@@ -67,10 +67,11 @@ export const deliveryConfigSchema = z
      */
     maxHoldMs: z.number().int().min(0).max(1_000).default(30),
     /**
-     * Calls with room to spare (partial) in flight before another has to wait for one of them to
-     * answer: at most maxHoldMs (a bound on the wait, not a cap on calls: beyond these, at most one
-     * more partial call per maxHoldMs). While the service is saturated (saturatedLoad) one only, and
-     * the wait is up to maxPartialHoldMs.
+     * While more handoffs are on their way (another is being accepted), calls with room to spare
+     * (partial) in flight before another has to wait for one of them to answer: at most maxHoldMs
+     * (a bound on the wait, not a cap on calls: beyond these, at most one more partial call per
+     * maxHoldMs). While the service is saturated (saturatedLoad) one only, and the wait is up to
+     * maxPartialHoldMs. A handoff that arrives while nothing else is being accepted is not held.
      */
     maxPartialCalls: z.number().int().min(1).max(64).default(4),
     maxPartialHoldMs: z.number().int().min(0).max(5_000).default(1_000),
@@ -84,9 +85,11 @@ export const deliveryConfigSchema = z
     /**
      * Composite calls in flight at once per instance. Salesforce limits an org to 25 concurrent
      * requests that run 20 s or longer (shared by every integration); calls that answer in a few
-     * hundred ms do not count, and slowConcurrency takes over when calls get slow.
+     * hundred ms do not count, and slowConcurrency takes over when calls get slow. 64: a steady
+     * stream of handoffs that arrive one at a time goes out in calls of their own (maxPartialCalls),
+     * and 200/s at a 300 ms round trip needs 60 in flight.
      */
-    concurrency: z.number().int().min(1).max(64).default(24),
+    concurrency: z.number().int().min(1).max(64).default(64),
     /** A call in flight longer than this means the org is slow… */
     slowCallMs: z.number().int().min(100).default(5_000),
     /** …and then new calls start only while fewer than this many are in flight. */

@@ -147,12 +147,15 @@ export class DurableDeliverer implements Deliverer {
   async submit(prepared: PreparedHandoff): Promise<SubmitResult> {
     if (this.closed) throw unavailable('the service is shutting down', undefined);
     let accepted;
+    const acceptSettled = this.worker.beginAccept();
     try {
       // Claimed by this instance's worker in the same commit when it has room: no second round trip.
       accepted = await this.store.accept(prepared, this.now(), this.worker.offerClaim());
     } catch (err) {
       this.log.error('handoff store unavailable', { error: errorMessage(err) });
       throw unavailable('the handoff could not be stored; nothing was sent, retry later', err);
+    } finally {
+      acceptSettled();
     }
     if (accepted.kind === 'duplicate') {
       this.metrics.duplicates.inc({ result: 'replay' });

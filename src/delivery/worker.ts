@@ -28,10 +28,12 @@
  * handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff never
  * waits, and a steady stream that cannot fill a call that fast (200/s fills a 31-graph call in
  * 150 ms) is not held to fill one; a burst goes out in full calls. With every slot busy, what
- * arrives queues and leaves in the fullest calls there are when slots free. Once `maxPartialCalls`
- * calls with room to spare are in flight, another waits for one of them to answer, at most
- * `maxHoldMs`, so a steady stream shares calls at a bounded cost in latency (a bound on the wait,
- * not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`). While the
+ * arrives queues and leaves in the fullest calls there are when slots free. While more handoffs
+ * are on their way (another is being accepted: `beginAccept`), once `maxPartialCalls` calls with
+ * room to spare are in flight, another waits for one of them to answer, at most `maxHoldMs` (a bound
+ * on the wait, not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`). A
+ * handoff that arrives while nothing else is being accepted is not held for a partial call: a
+ * steady stream the org can take leaves as it arrives, about one call per handoff. While the
  * service is saturated (its event loop busy `saturatedLoad` of the time since it was last read, at
  * least ~100 ms: requests are queueing, more handoffs are coming than have arrived) only one
  * partial call is in flight and another waits for it up to `maxPartialHoldMs`, so a burst that is
@@ -131,6 +133,8 @@ export class DeliveryWorker {
   private claiming: Promise<void> | null = null;
   /** Accepted and claimed here, waiting for a call, oldest first. */
   private queue: Queued[] = [];
+  /** Handoffs whose accept (store commit) is under way: more are on their way to the queue. */
+  private accepting = 0;
   /** Epoch ms of recent arrivals (enqueue and kick), a ring of ARRIVALS_KEPT. */
   private readonly arrivals: number[] = [];
   private arrivalsNext = 0;
@@ -192,6 +196,11 @@ export class DeliveryWorker {
     return this.unsettled.get(handoffId);
   }
 
+  /** Accepts under way (begun with beginAccept, not yet settled). */
+  get acceptsUnderWay(): number {
+    return this.accepting;
+  }
+
   /** Handoffs accepted-and-claimed here and waiting for a call. */
   get queued(): number {
     return this.queue.length;
@@ -215,6 +224,21 @@ export class DeliveryWorker {
     if (!this.running || this.breaker.state !== 'closed') return undefined;
     if (this.queue.length >= this.config.maxQueued) return undefined;
     return { workerId: this.workerId, leaseUntil: this.now() + this.config.leaseMs };
+  }
+
+  /**
+   * A handoff's accept has begun (its store commit is under way); call the function returned once it
+   * has settled, whatever the outcome, before the handoff is enqueued. While any accept is under way,
+   * more handoffs are on their way, and partial calls are shared (see the coalescing note above).
+   */
+  beginAccept(): () => void {
+    this.accepting += 1;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      this.accepting -= 1;
+    };
   }
 
   /** A handoff accepted with this worker's claim (offerClaim): deliver it soon. */
@@ -404,13 +428,19 @@ export class DeliveryWorker {
     // loop has a backlog: more handoffs are on their way than have arrived) one only, and the wait is
     // up to maxPartialHoldMs, so a trickle — a burst the service is still accepting — does not take a
     // call per free slot.
+    //
+    // Only while more are on their way: some accept is under way, or the service is saturated. A
+    // handoff that arrives on its own (nothing else being accepted) goes out at once whatever is in
+    // flight, within `concurrency`: holding it would only add the wait, with nothing to share it with.
     let partials = 0;
     for (const f of this.inFlight) if (f.partial) partials += 1;
     if (partials > 0) {
       const saturated = this.load() >= this.config.saturatedLoad;
-      const allowed = saturated ? 1 : this.config.maxPartialCalls;
-      const untilPartial = first.queuedAt + (saturated ? this.config.maxPartialHoldMs : maxHoldMs);
-      if (partials >= allowed && now < untilPartial) return untilPartial - now;
+      if (saturated || this.accepting > 0) {
+        const allowed = saturated ? 1 : this.config.maxPartialCalls;
+        const untilPartial = first.queuedAt + (saturated ? this.config.maxPartialHoldMs : maxHoldMs);
+        if (partials >= allowed && now < untilPartial) return untilPartial - now;
+      }
     }
     const until = first.queuedAt + maxHoldMs;
     if (now >= until) return 0;

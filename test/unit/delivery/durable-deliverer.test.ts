@@ -124,6 +124,20 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
     expect(sf.writes.get(p.handoffId)).toBe(1);
   });
 
+  it('tells the worker while an accept is under way, until it settles whatever its outcome', async () => {
+    const d = await open({ latencyBudgetMs: 10_000 });
+    const p = prepared();
+    const first = d.submit(p);
+    const second = d.submit(prepared());
+    expect(d.worker.acceptsUnderWay).toBe(2); // both store commits are under way
+    await Promise.all([first, second]);
+    expect(d.worker.acceptsUnderWay).toBe(0);
+    const replay = d.submit(p);
+    expect(d.worker.acceptsUnderWay).toBe(1);
+    expect((await replay).state).toBe('replay');
+    expect(d.worker.acceptsUnderWay).toBe(0);
+  });
+
   it('rejects with a transient 503 AppError when it cannot store the handoff', async () => {
     const store = new SqliteHandoffStore({ path: ':memory:' });
     await store.migrate();
@@ -136,6 +150,7 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
     await store.close();
     const err: unknown = await deliverer.submit(prepared()).catch((e: unknown) => e);
     expect(isAppError(err) && err.status === 503 && err.transient).toBe(true);
+    expect(deliverer.worker.acceptsUnderWay).toBe(0); // a failed accept is settled too
     expect((await deliverer.readiness())[0]).toMatchObject({ name: 'handoff-store', ok: false });
     expect(sf.batches).toHaveLength(0);
   });

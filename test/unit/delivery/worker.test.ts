@@ -453,8 +453,8 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(4), 'all routed');
     });
 
-    it('with maxPartialCalls partial calls in flight, the next waits for one to answer (within maxHoldMs)', async () => {
-      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+    /** Two partial calls in flight, held open until the gates are resolved. */
+    const twoPartialCalls = async (w: DeliveryWorker) => {
       const gates = [deferred(), deferred()];
       for (const g of gates) sf.script.push({ block: g.promise });
       await arrive(1, w);
@@ -462,6 +462,13 @@ describe('DeliveryWorker', () => {
       await arrive(1, w);
       expect(sf.batches).toHaveLength(2);
       clock += 100;
+      return gates;
+    };
+
+    it('while another handoff is being accepted, with maxPartialCalls partial calls in flight, the next waits for one to answer (within maxHoldMs)', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+      const gates = await twoPartialCalls(w);
+      const acceptSettled = w.beginAccept(); // a fourth handoff's store commit is under way
       const [third] = await arrive(1, w);
       expect(sf.batches).toHaveLength(2); // two partial calls are in flight
       clock += 30; // still within maxHoldMs: it keeps waiting
@@ -470,8 +477,38 @@ describe('DeliveryWorker', () => {
       gates[0]!.resolve();
       await settle(() => sf.batches.length === 3, 'the third call');
       expect(sf.batches[2]).toEqual([third]);
+      acceptSettled();
       gates[1]!.resolve();
       await settle(allRouted(3), 'all routed');
+    });
+
+    it('a handoff that arrives while nothing else is being accepted goes out at once, beyond maxPartialCalls', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+      const gates = await twoPartialCalls(w);
+      const [third] = await arrive(1, w);
+      expect(sf.batches).toHaveLength(3); // not held: nothing is on its way to share the call
+      expect(sf.batches[2]).toEqual([third]);
+      for (const g of gates) g.resolve();
+      await settle(allRouted(3), 'all routed');
+    });
+
+    it('a handoff held for an accept under way leaves with it once that accept lands', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+      const gates = await twoPartialCalls(w);
+      const acceptSettled = w.beginAccept();
+      const [third] = await arrive(1, w);
+      expect(sf.batches).toHaveLength(2);
+      clock += 2;
+      // The accept under way commits: it settles, then its handoff is enqueued (as submit does).
+      const r = await store.accept(prepared(), clock, w.offerClaim());
+      acceptSettled();
+      acceptSettled(); // settling twice counts once
+      w.enqueue(r.record);
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(3);
+      expect(sorted(sf.batches[2])).toEqual(sorted([third as string, r.record.handoffId]));
+      for (const g of gates) g.resolve();
+      await settle(allRouted(4), 'all routed');
     });
 
     it.each([
@@ -479,23 +516,33 @@ describe('DeliveryWorker', () => {
       { when: 'not saturated', load: 0.3, bound: 'maxHoldMs', waitMs: 50 },
       // requests are queueing: the burst waits for the call in flight, up to maxPartialHoldMs
       { when: 'saturated', load: 1, bound: 'maxPartialHoldMs', waitMs: 300 },
-    ])('while $when, a call waits for a partial one in flight at most $bound', async (c) => {
-      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 1, maxPartialHoldMs: 300 });
-      const gate = deferred();
-      sf.script.push({ block: gate.promise });
-      await arrive(1, w);
-      load = c.load;
-      clock += 100; // too slow for the rate rule to hold it
-      const [late] = await arrive(1, w);
-      clock += c.waitMs - 1;
-      await w.pumpNow();
-      expect(sf.batches).toHaveLength(1);
-      clock += 1;
-      await w.pumpNow();
-      expect(sf.batches[1]).toEqual([late]);
-      gate.resolve();
-      await settle(allRouted(2), 'all routed');
-    });
+    ])(
+      'while $when and more are being accepted, a call waits for a partial one in flight at most $bound',
+      async (c) => {
+        const w = await running({
+          maxHoldMs: 50,
+          maxBatchSize: 10,
+          maxPartialCalls: 1,
+          maxPartialHoldMs: 300,
+        });
+        const gate = deferred();
+        sf.script.push({ block: gate.promise });
+        await arrive(1, w);
+        load = c.load;
+        clock += 100; // too slow for the rate rule to hold it
+        const acceptSettled = w.beginAccept();
+        const [late] = await arrive(1, w);
+        clock += c.waitMs - 1;
+        await w.pumpNow();
+        expect(sf.batches).toHaveLength(1);
+        clock += 1;
+        await w.pumpNow();
+        expect(sf.batches[1]).toEqual([late]);
+        acceptSettled();
+        gate.resolve();
+        await settle(allRouted(2), 'all routed');
+      },
+    );
 
     it('a held call leaves when its oldest handoff has waited maxHoldMs', async () => {
       const w = await running({ maxHoldMs: 50, maxBatchSize: 4 });
