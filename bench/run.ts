@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MAX_CONCURRENCY } from '../src/delivery/config';
 import { buildService } from './lib/build';
 import { calibrate, describeCalibration } from './lib/calibrate';
 import { runMicro } from './micro';
@@ -262,7 +263,7 @@ function parseOptions(argv: string[]): Options | 'micro' | null {
     gatherWindowMs: optInt('gather-window-ms', values['gather-window-ms'], 0, 50),
     delivery: deliveryOverrides(values.delivery),
     autocannonRates: values['autocannon-rates'] ?? false,
-    concurrency: optInt('concurrency', values.concurrency, 1, 32),
+    concurrency: optInt('concurrency', values.concurrency, 1, MAX_CONCURRENCY),
     maxBatch: optInt('max-batch', values['max-batch'], 1, 75),
     logLevel: values['log-level'] ?? 'info',
     customers: customersFrom(values.customers),

@@ -7,6 +7,9 @@ import { z } from 'zod';
 
 const ms = (def: number) => z.number().int().min(0).default(def);
 
+/** The most composite calls one instance may have in flight (`concurrency`). */
+export const MAX_CONCURRENCY = 64;
+
 export const storeConfigSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -89,7 +92,7 @@ export const deliveryConfigSchema = z
      * stream of handoffs that arrive one at a time goes out in calls of their own (maxPartialCalls),
      * and 200/s at a 300 ms round trip needs 60 in flight.
      */
-    concurrency: z.number().int().min(1).max(64).default(64),
+    concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(64),
     /** A call in flight longer than this means the org is slow… */
     slowCallMs: z.number().int().min(100).default(5_000),
     /** …and then new calls start only while fewer than this many are in flight. */
