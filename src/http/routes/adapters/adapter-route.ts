@@ -56,8 +56,13 @@ export interface AdapterRouteSpec<Reply> {
   submit: SubmitHandoff;
   toHandoff: (body: unknown, receivedAt: Date) => { input: HandoffRequestInput; reply: Reply };
   answer: (result: AdapterSubmitResult, reply: Reply) => { status: number; body: unknown };
+  /**
+   * What nativeError needs of the request body (Rasa: the action's name), taken before delivery, so
+   * the body itself is not held while Salesforce answers. Without it, nativeError gets undefined.
+   */
+  errorContext?: (body: unknown) => unknown;
   /** The platform's own error member(s), merged into the problem document. */
-  nativeError: (problem: AdapterProblem, body: unknown) => Record<string, unknown>;
+  nativeError: (problem: AdapterProblem, context: unknown) => Record<string, unknown>;
   jsonBody?: RequestHandler;
   now?: () => Date;
 }
@@ -123,6 +128,9 @@ function clientProblem(err: unknown): Omit<AdapterProblem, 'requestId'> | undefi
   }
 }
 
+/** Where the route keeps errorContext's result once the body is let go (res.locals). */
+const ERROR_CONTEXT = 'adapterErrorContext';
+
 export function createAdapterRoute<Reply>(spec: AdapterRouteSpec<Reply>): Router {
   const router = Router();
   const jsonBody =
@@ -134,14 +142,26 @@ export function createAdapterRoute<Reply>(spec: AdapterRouteSpec<Reply>): Router
     res.locals.adapterSubject = who.subject;
     next();
   };
-  router.post(spec.path, authenticate, requireJson, jsonBody, async (req, res) => {
-    const { input, reply } = spec.toHandoff(req.body as unknown, now());
-    const result = await spec.submit(input, {
+  /**
+   * toHandoff → submit, synchronously: the platform's body and the handoff made from it stay in this
+   * frame and are garbage once it returns (only the service's redacted copy goes on), not held by
+   * the route while Salesforce answers. What an error answer needs of the body is kept instead.
+   */
+  function start(req: Request, res: Response): { submitted: Promise<AdapterSubmitResult>; reply: Reply } {
+    const body = req.body as unknown;
+    const { input, reply } = spec.toHandoff(body, now());
+    res.locals[ERROR_CONTEXT] = spec.errorContext?.(body);
+    const submitted = spec.submit(input, {
       requestId: requestIdOf(req, res),
       platform: spec.platform,
       ...(typeof res.locals.adapterSubject === 'string' ? { botSubject: res.locals.adapterSubject } : {}),
     });
-    const { status, body } = spec.answer(result, reply);
+    req.body = undefined;
+    return { submitted, reply };
+  }
+  router.post(spec.path, authenticate, requireJson, jsonBody, async (req, res) => {
+    const { submitted, reply } = start(req, res);
+    const { status, body } = spec.answer(await submitted, reply);
     res.status(status).json(body);
   });
   router.all(spec.path, (_req, res) => {
@@ -170,7 +190,10 @@ export function createAdapterRoute<Reply>(spec: AdapterRouteSpec<Reply>): Router
         requestId: full.requestId,
         ...(full.errors.length > 0 ? { errors: full.errors } : {}),
         ...(full.actions.length > 0 ? { actions: full.actions } : {}),
-        ...spec.nativeError(full, req.body),
+        ...spec.nativeError(
+          full,
+          ERROR_CONTEXT in res.locals ? res.locals[ERROR_CONTEXT] : spec.errorContext?.(req.body),
+        ),
       });
   });
   return router;

@@ -33,7 +33,8 @@ export function rasaAdapterRouter(deps: RasaRouteDeps): Router {
     toHandoff: (body, receivedAt) => rasaToHandoff(body, { mapping, receivedAt }),
     answer: (result, reply) => ({ status: 200, body: rasaAnswer(result.answer, reply) }),
     // The Rasa SDK's error shape: {error, action_name}
-    nativeError: (p, body) => ({ error: p.detail, action_name: actionName(body) }),
+    errorContext: actionName,
+    nativeError: (p, name) => ({ error: p.detail, action_name: typeof name === 'string' ? name : null }),
     ...(deps.jsonBody ? { jsonBody: deps.jsonBody } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
