@@ -4,7 +4,6 @@
  *
  * ## How far the heap may grow between full collections (server.heapGrowingPercent)
  *
- *
  * Why: under a high accept rate almost every handoff outlives two young-generation collections
  * (it waits for its store commit and its answer) and is promoted, then dies. V8 sizes the next full
  * collection from the heap's growth rate, up to 4x the live data, so a service with ~30 MB live can

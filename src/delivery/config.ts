@@ -76,7 +76,7 @@ export const deliveryConfigSchema = z
      * maxHoldMs). While the service is saturated (saturatedLoad) one only, and the wait is up to
      * maxPartialHoldMs. A handoff that arrives while nothing else is being accepted is not held.
      */
-    maxPartialCalls: z.number().int().min(1).max(64).default(4),
+    maxPartialCalls: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
     maxPartialHoldMs: z.number().int().min(0).max(5_000).default(1_000),
     /**
      * Event-loop utilization (0..1, since it was last read, at least ~100 ms) at which the service
@@ -88,9 +88,9 @@ export const deliveryConfigSchema = z
     /**
      * Composite calls in flight at once per instance. Salesforce limits an org to 25 concurrent
      * requests that run 20 s or longer (shared by every integration); calls that answer in a few
-     * hundred ms do not count, and slowConcurrency takes over when calls get slow. 64: a steady
-     * stream of handoffs that arrive one at a time goes out in calls of their own (maxPartialCalls),
-     * and 200/s at a 300 ms round trip needs 60 in flight.
+     * hundred ms do not count, and slowConcurrency takes over when calls get slow. 64: handoffs
+     * that arrive one at a time go out in calls of their own (see maxPartialCalls), and 200/s at a
+     * 300 ms round trip needs 60 calls in flight.
      */
     concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(64),
     /** A call in flight longer than this means the org is slow… */
