@@ -79,8 +79,8 @@ export const deliveryConfigSchema = z
     maxPartialCalls: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
     maxPartialHoldMs: z.number().int().min(0).max(5_000).default(1_000),
     /**
-     * Event-loop utilization (0..1, since it was last read, at least ~100 ms) at which the service
-     * counts as saturated: requests are queueing.
+     * Event-loop utilization (0..1) at which the service counts as saturated (requests are queueing):
+     * reached over the last ~100 ms and over the last ~20 ms alike (the worker's eventLoopLoad).
      */
     saturatedLoad: z.number().min(0.1).max(1).default(0.8),
     /** How often the worker looks for due retries and expired leases when nothing else wakes it. */

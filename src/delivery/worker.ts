@@ -34,10 +34,11 @@
  * on the wait, not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`). A
  * handoff that arrives while nothing else is being accepted is not held for a partial call: a
  * steady stream the org can take leaves as it arrives, about one call per handoff. While the
- * service is saturated (its event loop busy `saturatedLoad` of the time since it was last read, at
- * least ~100 ms: requests are queueing, more handoffs are coming than have arrived) only one
+ * service is saturated (its event loop busy `saturatedLoad` of the time over the last ~100 ms and
+ * over the last ~20 ms: requests are queueing, more handoffs are coming than have arrived) only one
  * partial call is in flight and another waits for it up to `maxPartialHoldMs`, so a burst that is
- * accepted slowly still leaves in full calls.
+ * accepted slowly still leaves in full calls; a busy moment in a steady stream stops counting within
+ * ~20 ms of clearing, and what it held leaves with the next arrival or free slot.
  *
  * Slots: `concurrency` calls in flight at once; while any call has been running longer than
  * `slowCallMs` (the org is slow), new calls start only while fewer than `slowConcurrency` are in
@@ -80,7 +81,7 @@ export interface DeliveryWorkerOptions {
   maxCallCost?: number;
   logger?: DeliveryLogger;
   metrics?: DeliveryMetrics;
-  /** How busy this process's event loop is, 0..1 (default: its utilization over ~100 ms); tests inject it. */
+  /** How busy this process's event loop is, 0..1 (default: eventLoopLoad()); tests inject it. */
   load?: () => number;
   /** Epoch ms; injected in tests. */
   now?: () => number;
@@ -846,17 +847,28 @@ export class DeliveryWorker {
   }
 }
 
-/** The event loop's utilization over the last ~windowMs (0..1), sampled when asked. */
-export function eventLoopLoad(windowMs = 100): () => number {
-  let last = performance.eventLoopUtilization();
-  let value = 0;
-  return () => {
-    const now = performance.eventLoopUtilization();
-    const d = performance.eventLoopUtilization(now, last);
-    if (d.idle + d.active >= windowMs) {
-      value = d.utilization;
-      last = now;
-    }
-    return value;
+/**
+ * The event loop's utilization (0..1), sampled when asked: the lower of its utilization over the last
+ * ~windowMs and over the last ~releaseMs. Saturation has to last a whole window to count, and it stops
+ * counting within releaseMs of the backlog clearing: a busy moment in a steady stream (a pause, a few
+ * requests at once) then holds a call for tens of ms rather than the round trip of the one in flight,
+ * while a burst being accepted keeps the loop busy in every short window too.
+ */
+export function eventLoopLoad(windowMs = 100, releaseMs = 20): () => number {
+  const sampler = (ms: number) => {
+    let last = performance.eventLoopUtilization();
+    let value = 0;
+    return () => {
+      const now = performance.eventLoopUtilization();
+      const d = performance.eventLoopUtilization(now, last);
+      if (d.idle + d.active >= ms) {
+        value = d.utilization;
+        last = now;
+      }
+      return value;
+    };
   };
+  const sustained = sampler(windowMs);
+  const recent = sampler(releaseMs);
+  return () => Math.min(sustained(), recent());
 }
