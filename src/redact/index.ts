@@ -72,17 +72,35 @@ function walk(value: unknown, key: string, parentKey: string | undefined, counts
     }
     return value;
   }
+  // Copy on write: an array or object comes back as it is unless something under it was masked, so
+  // a handoff with little to mask costs no copy of its tree (the validated handoff it is read from is
+  // the service's own, and garbage once prepared).
   if (Array.isArray(value)) {
-    return value.map((item) => walk(item, key, parentKey, counts));
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const next = walk(item, key, parentKey, counts);
+      if (out) out.push(next);
+      else if (next !== item) {
+        out = value.slice(0, i);
+        out.push(next);
+      }
+    }
+    return out ?? value;
   }
   if (value !== null && typeof value === 'object') {
     const source = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
+    let out: Record<string, unknown> | undefined;
     for (const k of Object.keys(source)) {
       // Record keys of entities/collectedFields are names chosen by the bot, not values: keep them.
-      out[k] = walk(source[k], k, key, counts);
+      const item = source[k];
+      const next = walk(item, k, key, counts);
+      if (next !== item) {
+        out ??= { ...source };
+        out[k] = next;
+      }
     }
-    return out;
+    return out ?? source;
   }
   return value;
 }

@@ -214,6 +214,49 @@ describe('redactHandoff', () => {
     expect(redactions).toEqual([]);
   });
 
+  it('copies only what it masks: the rest is shared with the input, and the input is left as it was', () => {
+    const h = parsed({
+      conversation: {
+        transcript: [
+          { at: '2026-11-21T09:58:00Z', from: 'customer', text: 'hello' },
+          { at: '2026-11-21T09:58:10Z', from: 'customer', text: 'card 4111111111111111' },
+          { at: '2026-11-21T09:58:20Z', from: 'bot', text: 'thanks' },
+        ],
+      },
+    });
+    const before = structuredClone(h);
+    const { handoff: out } = redactHandoff(h);
+    expect(h).toEqual(before); // nothing written into the input
+    // Changed: the turn, its transcript and the objects above it are new…
+    expect(out.conversation.transcript[1]?.text).toBe('card [card ••••1111]');
+    expect(out).not.toBe(h);
+    expect(out.conversation).not.toBe(h.conversation);
+    expect(out.conversation.transcript).not.toBe(h.conversation.transcript);
+    expect(out.conversation.transcript[1]).not.toBe(h.conversation.transcript[1]);
+    // …the turns around it and every clean part of the handoff are the input's own.
+    expect(out.conversation.transcript[0]).toBe(h.conversation.transcript[0]);
+    expect(out.conversation.transcript[2]).toBe(h.conversation.transcript[2]);
+    expect(out.identity).toBe(h.identity);
+    expect(out.intent).toBe(h.intent);
+    expect(Object.keys(out)).toEqual(Object.keys(h));
+    expect(Object.keys(out.conversation)).toEqual(Object.keys(h.conversation));
+  });
+
+  it('an array item masked first, last or alone keeps the array in order', () => {
+    const masked = (text: string) => ({ at: '2026-11-21T09:58:00Z', from: 'customer' as const, text });
+    for (const texts of [
+      ['card 4111111111111111', 'a', 'b'],
+      ['a', 'b', 'card 4111111111111111'],
+      ['card 4111111111111111'],
+    ]) {
+      const h = parsed({ conversation: { transcript: texts.map(masked) } });
+      const { handoff: out } = redactHandoff(h);
+      expect(out.conversation.transcript.map((t) => t.text)).toEqual(
+        texts.map((t) => t.replace('4111111111111111', '[card ••••1111]')),
+      );
+    }
+  });
+
   it('never rewrites the customer number or conversation id even if they look like numbers', () => {
     const h = parsed({
       identity: {
