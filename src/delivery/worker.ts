@@ -31,7 +31,8 @@
  * arrives queues and leaves in the fullest calls there are when slots free. While more handoffs
  * are on their way (another is being accepted: `beginAccept`), once `maxPartialCalls` calls with
  * room to spare are in flight, another waits for one of them to answer, at most `maxHoldMs` (a bound
- * on the wait, not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`). A
+ * on the wait, not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`), or
+ * until the last accept under way ends, with a handoff for the same call or without one. A
  * handoff that arrives while nothing else is being accepted is not held for a partial call: a
  * steady stream the org can take leaves as it arrives, about one call per handoff. While the
  * service is saturated (its event loop busy `saturatedLoad` of the time over the last ~100 ms and
@@ -239,6 +240,9 @@ export class DeliveryWorker {
       if (settled) return;
       settled = true;
       this.accepting -= 1;
+      // The last accept under way has ended: what waited for it may leave now. An accept that ends
+      // without a handoff to enqueue (a replay, a conflict, a store failure) wakes nothing else.
+      if (this.accepting === 0 && this.queue.length > 0) this.schedule(0);
     };
   }
 

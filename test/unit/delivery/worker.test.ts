@@ -492,6 +492,21 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(3), 'all routed');
     });
 
+    it('a handoff held for an accept under way leaves as soon as that accept ends without a handoff', async () => {
+      // The accept was a replay, a conflict or a store failure: nothing more is on its way.
+      const w = await running({ maxHoldMs: 1_000, maxBatchSize: 10, maxPartialCalls: 2 });
+      const gates = await twoPartialCalls(w);
+      const acceptSettled = w.beginAccept();
+      const [third] = await arrive(1, w);
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // every wake-up has run
+      expect(sf.batches).toHaveLength(2); // held: another handoff is being accepted
+      acceptSettled(); // …and its accept ends with nothing to enqueue
+      await settle(() => sf.batches.length === 3, 'the held handoff to leave');
+      expect(sf.batches[2]).toEqual([third]);
+      for (const g of gates) g.resolve();
+      await settle(allRouted(3), 'all routed');
+    });
+
     it('a handoff held for an accept under way leaves with it once that accept lands', async () => {
       const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
       const gates = await twoPartialCalls(w);
