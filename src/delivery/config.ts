@@ -70,12 +70,11 @@ export const deliveryConfigSchema = z
      */
     maxHoldMs: z.number().int().min(0).max(1_000).default(30),
     /**
-     * While more handoffs are on their way (an accept begun before the waiting handoff arrived is under
-     * way), calls with room to spare (partial) in flight before another has to wait for one of them
-     * to answer: at most maxHoldMs (a bound on the wait, not a cap on calls: beyond these, at most one
-     * more partial call per maxHoldMs). While the service is saturated (saturatedLoad) one only, and
-     * the wait is up to maxPartialHoldMs. A handoff that arrives while nothing else is being accepted
-     * is not held.
+     * While more handoffs are on their way (another is being accepted), calls with room to spare
+     * (partial) in flight before another has to wait for one of them to answer: at most maxHoldMs
+     * (a bound on the wait, not a cap on calls: beyond these, at most one more partial call per
+     * maxHoldMs). While the service is saturated (saturatedLoad) one only, and the wait is up to
+     * maxPartialHoldMs. A handoff that arrives while nothing else is being accepted is not held.
      */
     maxPartialCalls: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
     maxPartialHoldMs: z.number().int().min(0).max(5_000).default(1_000),

@@ -29,17 +29,17 @@
  * waits, and a steady stream that cannot fill a call that fast (200/s fills a 31-graph call in
  * 150 ms) is not held to fill one; a burst goes out in full calls. With every slot busy, what
  * arrives queues and leaves in the fullest calls there are when slots free. While more handoffs
- * are on their way (an accept that began before the oldest queued handoff arrived is still under
- * way: `beginAccept`), once `maxPartialCalls` calls with room to spare are in flight, another waits
- * for one of them to answer, at most `maxHoldMs` (a bound on the wait, not a cap on calls: beyond
- * them, at most one more partial call per `maxHoldMs`), or until those accepts end, with handoffs for
- * the same call or without. A handoff that arrives while nothing else is being accepted is not held
- * for a partial call: a steady stream the org can take leaves as it arrives, about one call per
- * handoff. While the service is saturated (its event loop busy `saturatedLoad` of the time over the
- * last ~100 ms and over the last ~20 ms: requests are queueing, more handoffs are coming than have
- * arrived) only one partial call is in flight and another waits for it up to `maxPartialHoldMs`, so
- * a burst that is accepted slowly still leaves in full calls; a busy moment in a steady stream stops
- * counting within ~20 ms of clearing, and what it held leaves with the next arrival or free slot.
+ * are on their way (another is being accepted: `beginAccept`), once `maxPartialCalls` calls with
+ * room to spare are in flight, another waits for one of them to answer, at most `maxHoldMs` (a bound
+ * on the wait, not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`), or
+ * until the last accept under way ends, with a handoff for the same call or without one. A
+ * handoff that arrives while nothing else is being accepted is not held for a partial call: a
+ * steady stream the org can take leaves as it arrives, about one call per handoff. While the
+ * service is saturated (its event loop busy `saturatedLoad` of the time over the last ~100 ms and
+ * over the last ~20 ms: requests are queueing, more handoffs are coming than have arrived) only one
+ * partial call is in flight and another waits for it up to `maxPartialHoldMs`, so a burst that is
+ * accepted slowly still leaves in full calls; a busy moment in a steady stream stops counting within
+ * ~20 ms of clearing, and what it held leaves with the next arrival or free slot.
  *
  * Slots: `concurrency` calls in flight at once; while any call has been running longer than
  * `slowCallMs` (the org is slow), new calls start only while fewer than `slowConcurrency` are in
@@ -105,8 +105,6 @@ interface Queued {
   record: StoredHandoff;
   cost: number;
   queuedAt: number;
-  /** The last accept begun when this was queued: those up to it may bring handoffs to share its call. */
-  afterAccept: number;
 }
 
 /** How many recent arrival times the worker keeps for the rate it coalesces by. */
@@ -137,13 +135,8 @@ export class DeliveryWorker {
   private claiming: Promise<void> | null = null;
   /** Accepted and claimed here, waiting for a call, oldest first. */
   private queue: Queued[] = [];
-  /**
-   * Accepts (store commits) under way, by the order they began in (a Set keeps insertion order, so its
-   * first entry is the oldest): more handoffs are on their way to the queue.
-   */
-  private readonly accepting = new Set<number>();
-  /** The number of the last accept begun. */
-  private lastAccept = 0;
+  /** Handoffs whose accept (store commit) is under way: more are on their way to the queue. */
+  private accepting = 0;
   /** Epoch ms of recent arrivals (enqueue and kick), a ring of ARRIVALS_KEPT. */
   private readonly arrivals: number[] = [];
   private arrivalsNext = 0;
@@ -207,7 +200,7 @@ export class DeliveryWorker {
 
   /** Accepts under way (begun with beginAccept, not yet settled). */
   get acceptsUnderWay(): number {
-    return this.accepting.size;
+    return this.accepting;
   }
 
   /** Handoffs accepted-and-claimed here and waiting for a call. */
@@ -241,21 +234,16 @@ export class DeliveryWorker {
    * more handoffs are on their way, and partial calls are shared (see the coalescing note above).
    */
   beginAccept(): () => void {
-    const n = ++this.lastAccept;
-    this.accepting.add(n);
+    this.accepting += 1;
+    let settled = false;
     return () => {
-      if (!this.accepting.delete(n)) return; // settled already
-      // What waited for this accept may leave now. An accept that ends without a handoff to enqueue
-      // (a replay, a conflict, a store failure) wakes nothing else.
-      const first = this.queue[0];
-      if (first && n <= first.afterAccept) this.schedule(0);
+      if (settled) return;
+      settled = true;
+      this.accepting -= 1;
+      // The last accept under way has ended: what waited for it may leave now. An accept that ends
+      // without a handoff to enqueue (a replay, a conflict, a store failure) wakes nothing else.
+      if (this.accepting === 0 && this.queue.length > 0) this.schedule(0);
     };
-  }
-
-  /** Whether an accept that began before this handoff was queued is still under way. */
-  private awaitsAccept(q: Queued): boolean {
-    const oldest = this.accepting.values().next();
-    return !oldest.done && oldest.value <= q.afterAccept;
   }
 
   /** A handoff accepted with this worker's claim (offerClaim): deliver it soon. */
@@ -272,7 +260,7 @@ export class DeliveryWorker {
       return;
     }
     const now = this.now();
-    this.queue.push({ record, cost: this.measure(record), queuedAt: now, afterAccept: this.lastAccept });
+    this.queue.push({ record, cost: this.measure(record), queuedAt: now });
     this.noteArrival(now);
     this.ensureRenewal();
     this.schedule(this.config.gatherWindowMs);
@@ -446,17 +434,14 @@ export class DeliveryWorker {
     // up to maxPartialHoldMs, so a trickle — a burst the service is still accepting — does not take a
     // call per free slot.
     //
-    // Only while more are on their way: an accept that began before the oldest queued handoff arrived
-    // is still under way, or the service is saturated. A handoff that arrives on its own (nothing else
-    // being accepted) goes out at once whatever is in flight, within `concurrency`: holding it would
-    // only add the wait, with nothing to share it with. Accepts begun after it do not hold it: under a
-    // steady stream one is nearly always under way, and waiting for each next one would make every
-    // handoff wait the whole maxHoldMs.
+    // Only while more are on their way: some accept is under way, or the service is saturated. A
+    // handoff that arrives on its own (nothing else being accepted) goes out at once whatever is in
+    // flight, within `concurrency`: holding it would only add the wait, with nothing to share it with.
     let partials = 0;
     for (const f of this.inFlight) if (f.partial) partials += 1;
     if (partials > 0) {
       const saturated = this.load() >= this.config.saturatedLoad;
-      if (saturated || this.awaitsAccept(first)) {
+      if (saturated || this.accepting > 0) {
         const allowed = saturated ? 1 : this.config.maxPartialCalls;
         const untilPartial = first.queuedAt + (saturated ? this.config.maxPartialHoldMs : maxHoldMs);
         if (partials >= allowed && now < untilPartial) return untilPartial - now;
@@ -634,10 +619,7 @@ export class DeliveryWorker {
       );
       return;
     }
-    const afterAccept = this.lastAccept;
-    this.queue.unshift(
-      ...batch.map((record) => ({ record, cost: this.measure(record), queuedAt: now, afterAccept })),
-    );
+    this.queue.unshift(...batch.map((record) => ({ record, cost: this.measure(record), queuedAt: now })));
     this.ensureRenewal();
   }
 

@@ -507,23 +507,6 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(3), 'all routed');
     });
 
-    it('a held handoff waits for the accepts under way when it arrived, not for those begun after it', async () => {
-      const w = await running({ maxHoldMs: 1_000, maxBatchSize: 10, maxPartialCalls: 2 });
-      const gates = await twoPartialCalls(w);
-      const before = w.beginAccept(); // under way when the handoff arrives: worth waiting for
-      const [third] = await arrive(1, w);
-      const after = w.beginAccept(); // begun once it was queued (a steady stream always has one)
-      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-      expect(sf.batches).toHaveLength(2);
-      before(); // ends without a handoff; the later accept is still under way
-      await settle(() => sf.batches.length === 3, 'the held handoff to leave');
-      expect(sf.batches[2]).toEqual([third]);
-      expect(w.acceptsUnderWay).toBe(1);
-      after();
-      for (const g of gates) g.resolve();
-      await settle(allRouted(3), 'all routed');
-    });
-
     it('a handoff held for an accept under way leaves with it once that accept lands', async () => {
       const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
       const gates = await twoPartialCalls(w);
