@@ -465,11 +465,20 @@ describe('DeliveryWorker', () => {
       return gates;
     };
 
-    it('while another handoff is being accepted, with maxPartialCalls partial calls in flight, the next waits for one to answer (within maxHoldMs)', async () => {
-      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+    /**
+     * Two partial calls in flight (maxPartialCalls 2), another handoff's accept under way, and a third
+     * handoff queued behind them.
+     */
+    const heldBehindAnAccept = async (maxHoldMs: number) => {
+      const w = await running({ maxHoldMs, maxBatchSize: 10, maxPartialCalls: 2 });
       const gates = await twoPartialCalls(w);
-      const acceptSettled = w.beginAccept(); // a fourth handoff's store commit is under way
+      const acceptSettled = w.beginAccept();
       const [third] = await arrive(1, w);
+      return { w, gates, acceptSettled, third };
+    };
+
+    it('while another handoff is being accepted, with maxPartialCalls partial calls in flight, the next waits for one to answer (within maxHoldMs)', async () => {
+      const { w, gates, acceptSettled, third } = await heldBehindAnAccept(50);
       expect(sf.batches).toHaveLength(2); // two partial calls are in flight
       clock += 30; // still within maxHoldMs: it keeps waiting
       await w.pumpNow();
@@ -494,10 +503,7 @@ describe('DeliveryWorker', () => {
 
     it('a handoff held for an accept under way leaves as soon as that accept ends without a handoff', async () => {
       // The accept was a replay, a conflict or a store failure: nothing more is on its way.
-      const w = await running({ maxHoldMs: 1_000, maxBatchSize: 10, maxPartialCalls: 2 });
-      const gates = await twoPartialCalls(w);
-      const acceptSettled = w.beginAccept();
-      const [third] = await arrive(1, w);
+      const { gates, acceptSettled, third } = await heldBehindAnAccept(1_000);
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // every wake-up has run
       expect(sf.batches).toHaveLength(2); // held: another handoff is being accepted
       acceptSettled(); // …and its accept ends with nothing to enqueue
@@ -508,10 +514,7 @@ describe('DeliveryWorker', () => {
     });
 
     it('a handoff held for an accept under way leaves with it once that accept lands', async () => {
-      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
-      const gates = await twoPartialCalls(w);
-      const acceptSettled = w.beginAccept();
-      const [third] = await arrive(1, w);
+      const { w, gates, acceptSettled, third } = await heldBehindAnAccept(50);
       expect(sf.batches).toHaveLength(2);
       clock += 2;
       // The accept under way commits: it settles, then its handoff is enqueued (as submit does).
