@@ -36,6 +36,7 @@ import {
 } from './lib/results';
 import { serviceEntry, startService, type RunningService } from './lib/service';
 import { checkTargets } from './lib/targets';
+import { describeWaits, histogramDelta, parseHistogram } from './lib/histograms';
 import { distribution, round } from './lib/stats';
 import { fmt, renderCompare, renderTable } from './lib/table';
 import { createBotAuth, type BotAuth } from './lib/tokens';
@@ -477,6 +478,7 @@ async function coalescedScenario(
     if (!peakReset) notes.push('peak RSS covers the whole process life (clear_refs unavailable)');
     const sampler = new RssSampler(svc.child.pid);
     sampler.start();
+    const metricsAtStart = await scrapeMetrics(svc.url);
     const cpuAtStart = { svc: readCpuMs(svc.child.pid), emu: readCpuMs(emu.child.pid) };
 
     const factory = new BodyFactory(`bench-${ctx.runId}-s-${name}-`, opts.customers);
@@ -564,6 +566,9 @@ async function coalescedScenario(
         `CPU per handoff, load and drain, all threads: the service ${serviceCpuMsPerHandoff} ms, the emulator ${emulatorCpuMsPerHandoff} ms`,
       );
     }
+    const metricsAtEnd = await scrapeMetrics(svc.url);
+    if (metricsAtStart !== null && metricsAtEnd !== null)
+      notes.push(...describeServiceHistograms(metricsAtStart, metricsAtEnd));
     const calls = await emu.calls();
     const timings = await emu.takeWaits();
     const waits = timings.waits;
@@ -687,6 +692,42 @@ async function coalescedScenario(
       }
     }
   }
+}
+
+/** The service's GET /metrics text, or null (the floor reference has none; a failed scrape is not fatal). */
+async function scrapeMetrics(baseUrl: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${baseUrl}/metrics`);
+    return res.ok ? await res.text() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Notes from the service's own histograms over the scenario: how long handoffs waited for their call
+ * and which coalescing rule held them, and how long the durable accept took (bucket bounds).
+ */
+function describeServiceHistograms(start: string, end: string): string[] {
+  const notes: string[] = [];
+  const waitName = 'fsc_handoff_coalescing_wait_seconds';
+  const waits = histogramDelta(
+    parseHistogram(end, waitName, 'held_by'),
+    parseHistogram(start, waitName, 'held_by'),
+  );
+  if (waits.size > 0) {
+    notes.push(
+      `waits for a call, by the rule that held it (the service's ${waitName}): ${describeWaits(waits)}`,
+    );
+  }
+  const acceptName = 'fsc_handoff_accept_duration_seconds';
+  const accepts = histogramDelta(parseHistogram(end, acceptName), parseHistogram(start, acceptName)).get('');
+  if (accepts) {
+    notes.push(
+      `durable accept (the service's ${acceptName}): ${describeWaits(new Map([['accepts', accepts]])).replace(/^accepts /, '')}`,
+    );
+  }
+  return notes;
 }
 
 /** The naive reference on the same emulator: the service's own graph for one handoff, replayed node by node. */

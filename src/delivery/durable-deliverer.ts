@@ -16,6 +16,7 @@
  *   createHandoffService({ deliverer, … });
  *   // on SIGTERM: await deliverer.close();
  */
+import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors';
 import type { PreparedHandoff } from '../contract/prepared';
 import type { Deliverer, HandoffRecord, ReadinessCheck, SubmitResult } from '../service/deliverer';
@@ -148,6 +149,7 @@ export class DurableDeliverer implements Deliverer {
     if (this.closed) throw unavailable('the service is shutting down', undefined);
     let accepted;
     const acceptSettled = this.worker.beginAccept();
+    const acceptStarted = performance.now();
     try {
       // Claimed by this instance's worker in the same commit when it has room: no second round trip.
       accepted = await this.store.accept(prepared, this.now(), this.worker.offerClaim());
@@ -157,6 +159,7 @@ export class DurableDeliverer implements Deliverer {
     } finally {
       acceptSettled();
     }
+    this.metrics.acceptDuration.observe((performance.now() - acceptStarted) / 1000);
     if (accepted.kind === 'duplicate') {
       this.metrics.duplicates.inc({ result: 'replay' });
       return { state: 'replay', record: toHandoffRecord(accepted.record) };

@@ -90,6 +90,13 @@ export interface DeliveryWorkerOptions {
   random?: () => number;
 }
 
+/**
+ * Why queued handoffs waited for their call: a coalescing rule (see the note at the top: the call
+ * would fill soon, accepts under way with partial calls in flight, a saturated service) or no free
+ * slot (every slot busy, a slow org, the circuit not closed).
+ */
+export type HoldRule = 'filling' | 'accepts' | 'saturated' | 'no_slot';
+
 /** What the worker reports after it changed a record (routed, failed, dead_lettered). */
 export type StateListener = (record: StoredHandoff) => void;
 
@@ -135,6 +142,8 @@ export class DeliveryWorker {
   private claiming: Promise<void> | null = null;
   /** Accepted and claimed here, waiting for a call, oldest first. */
   private queue: Queued[] = [];
+  /** The rule that last held what is queued (null: nothing held it since the last call left). */
+  private heldBy: HoldRule | null = null;
   /** Handoffs whose accept (store commit) is under way: more are on their way to the queue. */
   private accepting = 0;
   /** Epoch ms of recent arrivals (enqueue and kick), a ring of ARRIVALS_KEPT. */
@@ -417,7 +426,7 @@ export class DeliveryWorker {
 
   /**
    * 0: send what is queued now; otherwise how long to hold it (ms), by the arrival rate. See the
-   * coalescing note at the top.
+   * coalescing note at the top. A hold names its rule in `heldBy` (the coalescing-wait metric's label).
    */
   private holdFor(): number {
     const { maxHoldMs } = this.config;
@@ -444,13 +453,17 @@ export class DeliveryWorker {
       if (saturated || this.accepting > 0) {
         const allowed = saturated ? 1 : this.config.maxPartialCalls;
         const untilPartial = first.queuedAt + (saturated ? this.config.maxPartialHoldMs : maxHoldMs);
-        if (partials >= allowed && now < untilPartial) return untilPartial - now;
+        if (partials >= allowed && now < untilPartial) {
+          this.heldBy = saturated ? 'saturated' : 'accepts';
+          return untilPartial - now;
+        }
       }
     }
     const until = first.queuedAt + maxHoldMs;
     if (now >= until) return 0;
     // At the rate of the last maxHoldMs, does the call fill within about as long again?
     if (this.queue.length + this.arrivedSince(now - maxHoldMs) < capacity) return 0;
+    this.heldBy = 'filling';
     return until - now;
   }
 
@@ -504,6 +517,8 @@ export class DeliveryWorker {
           this.track(batch, probe);
           if (probe) break;
         }
+        // What is still queued with no hold decided waits for a slot (or the circuit) to free.
+        if (this.queue.length > 0 && holdMs === Infinity) this.heldBy = 'no_slot';
       } while (this.pumpAgain && this.running);
     } catch (err) {
       this.log.error('delivery: claiming from the store failed', { error: errorMessage(err) });
@@ -537,9 +552,21 @@ export class DeliveryWorker {
     );
   }
 
-  /** Takes the next call's worth from the queue. */
+  /**
+   * Takes the next call's worth from the queue. Each handoff's wait since it was queued goes to the
+   * coalescing-wait metric, labelled with the rule that last held what was queued (none: it left as
+   * soon as the worker looked).
+   */
   private takeQueued(): StoredHandoff[] {
-    return this.queue.splice(0, this.fitsOneCall()).map((q) => q.record);
+    const taken = this.queue.splice(0, this.fitsOneCall());
+    const wait = this.metrics?.coalescingWait;
+    if (wait) {
+      const now = this.now();
+      const heldBy = this.heldBy ?? 'none';
+      for (const q of taken) wait.observe({ held_by: heldBy }, Math.max(0, now - q.queuedAt) / 1000);
+    }
+    this.heldBy = null;
+    return taken.map((q) => q.record);
   }
 
   private track(batch: StoredHandoff[], probe: boolean): InFlight {

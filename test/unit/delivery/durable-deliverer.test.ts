@@ -204,8 +204,10 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
 
   it('exposes Prometheus metrics and readiness', async () => {
     const d = await open();
+    const p = prepared();
+    await d.submit(p);
     await d.submit(prepared());
-    await d.submit(prepared());
+    await d.submit(p); // a replay waits for the store too
     // The answers go out first; the store records routed in the group commit that follows (on the
     // store's thread).
     for (let i = 0; i < 200 && (await d.store.stats(Date.now())).counts.routed < 2; i++) {
@@ -218,6 +220,9 @@ describe('DurableDeliverer (the service’s Deliverer)', () => {
     expect(text).toMatch(/^fsc_handoff_queue_oldest_age_seconds 0$/m);
     expect(text).toMatch(/^fsc_handoff_delivery_latency_seconds_count 2$/m);
     expect(text).toMatch(/^fsc_handoff_salesforce_api_calls_total 2$/m);
+    expect(text).toMatch(/^fsc_handoff_accept_duration_seconds_count 3$/m);
+    // Both left in calls of their own as soon as the worker looked (one at a time, nothing to share).
+    expect(text).toMatch(/^fsc_handoff_coalescing_wait_seconds_count\{held_by="none"\} 2$/m);
     expect(await d.readiness()).toEqual([
       { name: 'handoff-store', ok: true, detail: 'sqlite reachable' },
       { name: 'salesforce-circuit', ok: true, detail: 'circuit closed' },

@@ -345,9 +345,22 @@ describe('DeliveryWorker', () => {
       throw new Error(`gave up waiting for ${what}`);
     };
     let load = 0;
+    let metrics = createDeliveryMetrics();
     beforeEach(() => {
       load = 0;
+      metrics = createDeliveryMetrics();
     });
+    /** The coalescing-wait metric: per rule, how many handoffs left and their summed wait (ms). */
+    const waits = async () => {
+      const out: Record<string, { n: number; ms: number }> = {};
+      for (const v of (await metrics.coalescingWait.get()).values) {
+        const rule = String(v.labels.held_by);
+        out[rule] ??= { n: 0, ms: 0 };
+        if (v.metricName?.endsWith('_count')) out[rule].n = v.value;
+        if (v.metricName?.endsWith('_sum')) out[rule].ms = Math.round(v.value * 1000);
+      }
+      return out;
+    };
     const running = async (config: DeliveryConfigInput, cost?: { each: number; max: number }) => {
       const w = new DeliveryWorker({
         store,
@@ -363,6 +376,7 @@ describe('DeliveryWorker', () => {
         now: () => clock,
         random: () => 0.5,
         load: () => load,
+        metrics,
       });
       workers.push(w);
       w.start();
@@ -397,6 +411,7 @@ describe('DeliveryWorker', () => {
       const w = await running({ maxHoldMs: 1_000 });
       const [id] = await arrive(1, w);
       expect(sf.batches).toEqual([[id]]);
+      expect(await waits()).toEqual({ none: { n: 1, ms: 0 } });
       await settle(async () => (await state(id!)) === 'routed', 'routed');
     });
 
@@ -426,6 +441,8 @@ describe('DeliveryWorker', () => {
       const fourth = await arrive(1, w);
       expect(sf.batches).toHaveLength(2);
       expect(sorted(sf.batches[1])).toEqual(sorted([...three, ...fourth]));
+      // The first left at once; the call the rate rule held carried three that waited 10 ms, and one that did not.
+      expect(await waits()).toEqual({ none: { n: 1, ms: 0 }, filling: { n: 4, ms: 30 } });
       await settle(allRouted(5), 'all routed');
       expect([...sf.writes.values()].every((n) => n === 1)).toBe(true);
     });
@@ -450,6 +467,7 @@ describe('DeliveryWorker', () => {
       gate.resolve(); // the partial call answers: what waited goes together
       await settle(() => sf.batches.length === 2, 'the second call');
       expect(sorted(sf.batches[1])).toEqual(sorted(trickle));
+      expect(await waits()).toMatchObject({ saturated: { n: 3, ms: 200 + 100 + 0 } });
       await settle(allRouted(4), 'all routed');
     });
 
@@ -486,6 +504,7 @@ describe('DeliveryWorker', () => {
       gates[0]!.resolve();
       await settle(() => sf.batches.length === 3, 'the third call');
       expect(sf.batches[2]).toEqual([third]);
+      expect(await waits()).toEqual({ none: { n: 2, ms: 0 }, accepts: { n: 1, ms: 30 } });
       acceptSettled();
       gates[1]!.resolve();
       await settle(allRouted(3), 'all routed');
@@ -592,9 +611,11 @@ describe('DeliveryWorker', () => {
       sf.script.push({ perHandoff: { [later[1]!]: { retry: 'permanent', code: 'STRING_TOO_LONG' } } });
       expect(sf.batches).toEqual([[first]]);
       expect(w.queued).toBe(5);
+      clock += 40;
       gate.resolve();
       await settle(() => sf.batches.length === 2 && w.inFlightBatches === 0, 'the queued call');
       expect(sorted(sf.batches[1])).toEqual(sorted(later));
+      expect(await waits()).toEqual({ none: { n: 1, ms: 0 }, no_slot: { n: 5, ms: 5 * 40 } });
       expect(await state(first!)).toBe('routed');
       expect(await state(later[1]!)).toBe('dead_lettered');
       for (const id of later.filter((_, i) => i !== 1)) expect(await state(id)).toBe('routed');

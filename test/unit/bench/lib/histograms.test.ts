@@ -1,0 +1,111 @@
+import {
+  bucketQuantile,
+  describeWaits,
+  histogramDelta,
+  parseHistogram,
+} from '../../../../bench/lib/histograms';
+
+/** Prometheus text as prom-client writes it, for a histogram with a held_by label. */
+function scrape(
+  counts: Record<string, [number, number, number, number]>,
+  sums: Record<string, number>,
+): string {
+  const lines = [
+    '# HELP fsc_handoff_coalescing_wait_seconds From acceptance to leaving in a Salesforce call',
+    '# TYPE fsc_handoff_coalescing_wait_seconds histogram',
+  ];
+  for (const [rule, [b1, b2, b3, inf]] of Object.entries(counts)) {
+    lines.push(`fsc_handoff_coalescing_wait_seconds_bucket{le="0.001",held_by="${rule}"} ${b1}`);
+    lines.push(`fsc_handoff_coalescing_wait_seconds_bucket{le="0.01",held_by="${rule}"} ${b2}`);
+    lines.push(`fsc_handoff_coalescing_wait_seconds_bucket{le="0.1",held_by="${rule}"} ${b3}`);
+    lines.push(`fsc_handoff_coalescing_wait_seconds_bucket{le="+Inf",held_by="${rule}"} ${inf}`);
+    lines.push(`fsc_handoff_coalescing_wait_seconds_sum{held_by="${rule}"} ${sums[rule]}`);
+    lines.push(`fsc_handoff_coalescing_wait_seconds_count{held_by="${rule}"} ${inf}`);
+  }
+  lines.push('fsc_handoff_accepted_total 12');
+  return lines.join('\n');
+}
+
+describe('service histograms from GET /metrics', () => {
+  const name = 'fsc_handoff_coalescing_wait_seconds';
+
+  it('reads each labelled series with its cumulative buckets, count and sum, and nothing else', () => {
+    const h = parseHistogram(
+      scrape({ none: [8, 10, 10, 10], accepts: [0, 1, 3, 4] }, { none: 0.004, accepts: 0.2 }),
+      name,
+      'held_by',
+    );
+    expect([...h.keys()].sort()).toEqual(['accepts', 'none']);
+    expect(h.get('accepts')).toEqual({
+      count: 4,
+      sum: 0.2,
+      buckets: [
+        { le: 0.001, count: 0 },
+        { le: 0.01, count: 1 },
+        { le: 0.1, count: 3 },
+        { le: Infinity, count: 4 },
+      ],
+    });
+  });
+
+  it('keeps what happened between two scrapes, leaving out series that saw nothing new', () => {
+    const before = parseHistogram(
+      scrape({ none: [5, 6, 6, 6], accepts: [0, 1, 3, 4] }, { none: 0.002, accepts: 0.2 }),
+      name,
+      'held_by',
+    );
+    const after = parseHistogram(
+      scrape(
+        { none: [8, 10, 10, 10], accepts: [0, 1, 3, 4], saturated: [0, 0, 1, 2] },
+        { none: 0.004, accepts: 0.2, saturated: 0.3 },
+      ),
+      name,
+      'held_by',
+    );
+    const d = histogramDelta(after, before);
+    expect([...d.keys()].sort()).toEqual(['none', 'saturated']);
+    expect(d.get('none')).toMatchObject({
+      count: 4,
+      buckets: [
+        { le: 0.001, count: 3 },
+        { le: 0.01, count: 4 },
+        { le: 0.1, count: 4 },
+        { le: Infinity, count: 4 },
+      ],
+    });
+    expect(d.get('none')?.sum).toBeCloseTo(0.002, 9);
+    expect(d.get('saturated')?.count).toBe(2);
+  });
+
+  it('places a quantile in the first bucket that holds its rank, and past the last bucket at infinity', () => {
+    const s = {
+      count: 100,
+      sum: 1,
+      buckets: [
+        { le: 0.001, count: 50 },
+        { le: 0.01, count: 98 },
+        { le: 0.1, count: 99 },
+        { le: Infinity, count: 100 },
+      ],
+    };
+    expect(bucketQuantile(s, 0.5)).toBe(0.001);
+    expect(bucketQuantile(s, 0.51)).toBe(0.01);
+    expect(bucketQuantile(s, 0.99)).toBe(0.1);
+    expect(bucketQuantile(s, 1)).toBe(Infinity);
+  });
+
+  it('describes the rules in a fixed order: at once first, then each rule that held calls', () => {
+    const h = parseHistogram(
+      scrape(
+        { saturated: [0, 0, 1, 1], none: [9, 10, 10, 10], filling: [0, 2, 2, 2] },
+        { saturated: 0.05, none: 0.001, filling: 0.01 },
+      ),
+      name,
+      'held_by',
+    );
+    expect(describeWaits(h)).toBe(
+      'none 10 (p50 ≤ 1 ms, p99 ≤ 10 ms, mean 0.1 ms), filling 2 (p50 ≤ 10 ms, p99 ≤ 10 ms, mean 5 ms), ' +
+        'saturated 1 (p50 ≤ 100 ms, p99 ≤ 100 ms, mean 50 ms)',
+    );
+  });
+});
