@@ -23,6 +23,12 @@ export const storeConfigSchema = z.discriminatedUnion('kind', [
        * hosts whose disk syncs in well under a millisecond. See docs/operations.md.
        */
       thread: z.boolean().default(true),
+      /**
+       * WAL pages (4 KB) after which a commit also checkpoints the WAL into the database file; that
+       * commit waits for it. Smaller: shorter, more frequent waits. Default DEFAULT_CHECKPOINT_PAGES
+       * (100). See docs/operations.md.
+       */
+      checkpointPages: z.number().int().min(1).max(100_000).optional(),
     })
     .strict(),
   z

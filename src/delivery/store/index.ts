@@ -17,8 +17,8 @@ export async function openHandoffStore(config: StoreConfig): Promise<HandoffStor
   const store: HandoffStore =
     config.kind === 'sqlite'
       ? config.thread
-        ? new ThreadedSqliteStore({ path: config.path })
-        : new SqliteHandoffStore({ path: config.path })
+        ? new ThreadedSqliteStore({ path: config.path, checkpointPages: config.checkpointPages })
+        : new SqliteHandoffStore({ path: config.path, checkpointPages: config.checkpointPages })
       : new PostgresHandoffStore({
           connectionString: config.connectionString,
           schema: config.schema,

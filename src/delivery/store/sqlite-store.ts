@@ -22,6 +22,7 @@ import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
 import { acceptAsRow, rowToRecord, ZERO_COUNTS, type RowAcceptResult } from './rows';
 import type { HandoffRow, newRowValues } from './rows';
+import { DEFAULT_CHECKPOINT_PAGES } from './types';
 import type {
   AcceptClaim,
   AcceptResult,
@@ -69,6 +70,21 @@ const DUE_WHERE = `(state IN ('accepted','failed') AND next_attempt_at <= @now)
 
 export interface SqliteStoreOptions {
   path: string;
+  /**
+   * WAL pages after which a commit also copies the WAL back into the database (SQLite's
+   * wal_autocheckpoint; default DEFAULT_CHECKPOINT_PAGES). The commit that crosses it waits for that
+   * checkpoint, whose fsync grows with the pages it copies: SQLite's own default (1000 pages, 4 MB)
+   * held commits for 100–820 ms on a small, busy host.
+   */
+  checkpointPages?: number;
+}
+
+/** A whole number of pages, at least 1 (the setting is interpolated into a pragma). */
+function checkpointPages(pages: number | undefined): number {
+  if (pages === undefined) return DEFAULT_CHECKPOINT_PAGES;
+  if (!Number.isInteger(pages) || pages < 1)
+    throw new Error(`checkpointPages must be a whole number ≥ 1, got ${pages}`);
+  return pages;
 }
 
 /** Most writes (accepts, delivered batches) one group transaction takes; more go in the next turn. */
@@ -147,6 +163,7 @@ export class SqliteHandoffStore implements HandoffStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`wal_autocheckpoint = ${checkpointPages(options.checkpointPages)}`);
     this.writeGroup = this.db.transaction((group: PendingWrite[]) =>
       group.map((item) => this.writeOne(item)),
     );

@@ -11,7 +11,7 @@ import type { ThreadReply, ThreadRequest } from './sqlite-thread';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-thread-worker runs as a worker thread');
-const store = new SqliteHandoffStore({ path: (workerData as { path: string }).path });
+const store = new SqliteHandoffStore(workerData as { path: string; checkpointPages?: number });
 
 const METHODS = new Set<string>([
   'migrate',

@@ -93,7 +93,7 @@ export class ThreadedSqliteStore implements HandoffStore {
    * to MAX_RESTARTS within RESTART_WINDOW_MS; after that the store stays down and says why.
    */
   private spawn(): Worker {
-    const worker = startWorker({ path: this.options.path });
+    const worker = startWorker({ path: this.options.path, checkpointPages: this.options.checkpointPages });
     worker.on('message', (replies: ThreadReply[]) => {
       for (const reply of replies) {
         const p = this.pending.get(reply.id);

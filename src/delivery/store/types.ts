@@ -15,6 +15,12 @@ import type { HandoffState } from '../../contract/answer';
 import type { DeliveryOutcome, PreparedHandoff } from '../../contract/prepared';
 import type { RoutingDecision } from '../../contract/routing';
 
+/**
+ * SQLite: WAL pages (4 KB) after which a commit also checkpoints the WAL into the database, ~400 KB
+ * (SqliteStoreOptions.checkpointPages).
+ */
+export const DEFAULT_CHECKPOINT_PAGES = 100;
+
 export type DeliveredOutcome = Extract<DeliveryOutcome, { kind: 'delivered' }>;
 
 export interface AgentAssignment {
