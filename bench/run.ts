@@ -36,7 +36,7 @@ import {
 } from './lib/results';
 import { serviceEntry, startService, type RunningService } from './lib/service';
 import { checkTargets } from './lib/targets';
-import { describeWaits, histogramDelta, parseHistogram } from './lib/histograms';
+import { describeSeries, describeWaits, histogramDelta, parseHistogram } from './lib/histograms';
 import { distribution, round } from './lib/stats';
 import { fmt, renderCompare, renderTable } from './lib/table';
 import { createBotAuth, type BotAuth } from './lib/tokens';
@@ -723,9 +723,7 @@ function describeServiceHistograms(start: string, end: string): string[] {
   const acceptName = 'fsc_handoff_accept_duration_seconds';
   const accepts = histogramDelta(parseHistogram(end, acceptName), parseHistogram(start, acceptName)).get('');
   if (accepts) {
-    notes.push(
-      `durable accept (the service's ${acceptName}): ${describeWaits(new Map([['accepts', accepts]])).replace(/^accepts /, '')}`,
-    );
+    notes.push(`durable accept (the service's ${acceptName}): ${describeSeries(accepts)}`);
   }
   return notes;
 }

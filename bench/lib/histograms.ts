@@ -79,6 +79,14 @@ const ms = (seconds: number): string =>
 /** The order rules are listed in: what left at once first, then the coalescing rules, then slots. */
 const RULES = ['none', 'filling', 'accepts', 'saturated', 'no_slot'];
 
+/** A series in a few words: "1500 (p50 ≤ 1 ms, p99 ≤ 2.5 ms, mean 0.4 ms)". */
+export function describeSeries(s: HistogramSeries): string {
+  return (
+    `${s.count} (p50 ≤ ${ms(bucketQuantile(s, 0.5))}, p99 ≤ ${ms(bucketQuantile(s, 0.99))}, ` +
+    `mean ${ms(s.sum / s.count)})`
+  );
+}
+
 /**
  * One line: for each rule, how many handoffs left in calls it held, their p50 and p99 bucket bounds
  * and mean wait; e.g. "none 1500 (p50 ≤ 1 ms, p99 ≤ 2.5 ms, mean 0.4 ms), accepts 300 (…)".
@@ -89,13 +97,5 @@ export function describeWaits(waits: Histogram): string {
     const ib = RULES.indexOf(b);
     return (ia < 0 ? RULES.length : ia) - (ib < 0 ? RULES.length : ib) || a.localeCompare(b);
   });
-  return keys
-    .map((k) => {
-      const s = waits.get(k) as HistogramSeries;
-      return (
-        `${k} ${s.count} (p50 ≤ ${ms(bucketQuantile(s, 0.5))}, p99 ≤ ${ms(bucketQuantile(s, 0.99))}, ` +
-        `mean ${ms(s.sum / s.count)})`
-      );
-    })
-    .join(', ');
+  return keys.map((k) => `${k} ${describeSeries(waits.get(k) as HistogramSeries)}`).join(', ');
 }

@@ -16,7 +16,7 @@ export interface DeliveryMetrics {
   readonly salesforceCalls: Counter;
   readonly deliveryLatency: Histogram;
   readonly batchSize: Histogram;
-  /** From a handoff's accept (queued in memory) to its call leaving, by the rule that held it. */
+  /** From joining the worker's queue (accepted here, or claimed) to its call leaving, by the rule that held it. */
   readonly coalescingWait: Histogram<'held_by'>;
   /** The durable accept as a request waits for it: the store's commit, and its thread's round trip. */
   readonly acceptDuration: Histogram;
@@ -113,15 +113,15 @@ export function createDeliveryMetrics(
     coalescingWait: new Histogram({
       name: `${prefix}coalescing_wait_seconds`,
       help:
-        'From acceptance to leaving in a Salesforce call, for handoffs sent from memory; held_by: the rule ' +
-        'that held their call (none, filling, accepts, saturated, no_slot)',
+        'From joining the queue for a call (accepted here, or claimed from the store) to leaving in one; ' +
+        'held_by: the rule that held that call (none, filling, accepts, saturated, no_slot)',
       labelNames: ['held_by'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     acceptDuration: new Histogram({
       name: `${prefix}accept_duration_seconds`,
-      help: 'The durable accept of a new handoff as its request waits for it (store commit and round trip)',
+      help: 'The durable accept as its request waits for it (store commit and round trip; replays included)',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),

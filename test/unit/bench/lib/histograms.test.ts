@@ -1,5 +1,6 @@
 import {
   bucketQuantile,
+  describeSeries,
   describeWaits,
   histogramDelta,
   parseHistogram,
@@ -103,6 +104,7 @@ describe('service histograms from GET /metrics', () => {
       name,
       'held_by',
     );
+    expect(describeSeries(h.get('filling')!)).toBe('2 (p50 ≤ 10 ms, p99 ≤ 10 ms, mean 5 ms)');
     expect(describeWaits(h)).toBe(
       'none 10 (p50 ≤ 1 ms, p99 ≤ 10 ms, mean 0.1 ms), filling 2 (p50 ≤ 10 ms, p99 ≤ 10 ms, mean 5 ms), ' +
         'saturated 1 (p50 ≤ 100 ms, p99 ≤ 100 ms, mean 50 ms)',
