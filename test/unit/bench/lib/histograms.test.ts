@@ -27,6 +27,11 @@ function scrape(
   return lines.join('\n');
 }
 
+/** Parsed buckets with the bounds scrape() writes (0.001, 0.01, 0.1, +Inf), from their counts. */
+function buckets(...counts: [number, number, number, number]): { le: number; count: number }[] {
+  return [0.001, 0.01, 0.1, Infinity].map((le, i) => ({ le, count: counts[i] as number }));
+}
+
 describe('service histograms from GET /metrics', () => {
   const name = 'fsc_handoff_coalescing_wait_seconds';
 
@@ -40,12 +45,7 @@ describe('service histograms from GET /metrics', () => {
     expect(h.get('accepts')).toEqual({
       count: 4,
       sum: 0.2,
-      buckets: [
-        { le: 0.001, count: 0 },
-        { le: 0.01, count: 1 },
-        { le: 0.1, count: 3 },
-        { le: Infinity, count: 4 },
-      ],
+      buckets: buckets(0, 1, 3, 4),
     });
   });
 
@@ -67,12 +67,7 @@ describe('service histograms from GET /metrics', () => {
     expect([...d.keys()].sort()).toEqual(['none', 'saturated']);
     expect(d.get('none')).toMatchObject({
       count: 4,
-      buckets: [
-        { le: 0.001, count: 3 },
-        { le: 0.01, count: 4 },
-        { le: 0.1, count: 4 },
-        { le: Infinity, count: 4 },
-      ],
+      buckets: buckets(3, 4, 4, 4),
     });
     expect(d.get('none')?.sum).toBeCloseTo(0.002, 9);
     expect(d.get('saturated')?.count).toBe(2);
@@ -82,12 +77,7 @@ describe('service histograms from GET /metrics', () => {
     const s = {
       count: 100,
       sum: 1,
-      buckets: [
-        { le: 0.001, count: 50 },
-        { le: 0.01, count: 98 },
-        { le: 0.1, count: 99 },
-        { le: Infinity, count: 100 },
-      ],
+      buckets: buckets(50, 98, 99, 100),
     };
     expect(bucketQuantile(s, 0.5)).toBe(0.001);
     expect(bucketQuantile(s, 0.51)).toBe(0.01);
