@@ -32,7 +32,9 @@
  * are on their way (another is being accepted: `beginAccept`), once `maxPartialCalls` calls with
  * room to spare are in flight, another waits for one of them to answer, at most `maxHoldMs` (a bound
  * on the wait, not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`), or
- * until the last accept under way ends, with a handoff for the same call or without one. A
+ * until the last accept under way ends, with a handoff for the same call or without one. An accept
+ * counts as on its way for twice as long as recent accepts took (median; at least 2 ms): one that
+ * takes longer is stalled in the store, and what is ready does not wait out its stall. A
  * handoff that arrives while nothing else is being accepted is not held for a partial call: a
  * steady stream the org can take leaves as it arrives, about one call per handoff. While the
  * service is saturated (its event loop busy `saturatedLoad` of the time over the last ~100 ms and
@@ -116,6 +118,10 @@ interface Queued {
 
 /** How many recent arrival times the worker keeps for the rate it coalesces by. */
 const ARRIVALS_KEPT = 256;
+/** How many recent accept durations the worker keeps for how long an accept usually takes. */
+const ACCEPTS_KEPT = 64;
+/** The least an accept under way is waited for by the accepts rule, however fast accepts have been. */
+const MIN_ACCEPT_WAIT_MS = 2;
 
 export class DeliveryWorker {
   readonly workerId: string;
@@ -146,6 +152,11 @@ export class DeliveryWorker {
   private heldBy: HoldRule | null = null;
   /** Handoffs whose accept (store commit) is under way: more are on their way to the queue. */
   private accepting = 0;
+  /** When each accept under way began (epoch ms, oldest first; settled ones are dropped from the ends). */
+  private acceptsBegun: { at: number; settled: boolean }[] = [];
+  /** How long recent accepts took (ms), a ring of ACCEPTS_KEPT: what "about as long as an accept" means. */
+  private readonly acceptTimes: number[] = [];
+  private acceptTimesNext = 0;
   /** Epoch ms of recent arrivals (enqueue and kick), a ring of ARRIVALS_KEPT. */
   private readonly arrivals: number[] = [];
   private arrivalsNext = 0;
@@ -244,11 +255,19 @@ export class DeliveryWorker {
    */
   beginAccept(): () => void {
     this.accepting += 1;
+    const begun = { at: this.now(), settled: false };
+    this.acceptsBegun.push(begun);
     let settled = false;
     return () => {
       if (settled) return;
       settled = true;
       this.accepting -= 1;
+      begun.settled = true;
+      this.acceptTimes[this.acceptTimesNext] = this.now() - begun.at;
+      this.acceptTimesNext = (this.acceptTimesNext + 1) % ACCEPTS_KEPT;
+      while (this.acceptsBegun.length > 0 && this.acceptsBegun[this.acceptsBegun.length - 1]?.settled)
+        this.acceptsBegun.pop();
+      while (this.acceptsBegun.length > 0 && this.acceptsBegun[0]?.settled) this.acceptsBegun.shift();
       // The last accept under way has ended: what waited for it may leave now. An accept that ends
       // without a handoff to enqueue (a replay, a conflict, a store failure) wakes nothing else.
       if (this.accepting === 0 && this.queue.length > 0) this.schedule(0);
@@ -425,6 +444,23 @@ export class DeliveryWorker {
   }
 
   /**
+   * Until when the accepts under way count as handoffs on their way (epoch ms; -Infinity: none under
+   * way): the latest one's begin plus twice the median of recent accepts (at least
+   * MIN_ACCEPT_WAIT_MS; maxHoldMs before any accept has been timed). An accept that takes much longer
+   * than accepts usually do is stalled (the store's thread or its disk is slow), not about to bring a
+   * handoff: waiting for it would only add its stall to handoffs that are ready. In a burst, accepts
+   * begin all the time and take long (they queue for the store), so this stays ahead of the hold.
+   */
+  private acceptsOnTheirWayUntil(): number {
+    const latest = this.acceptsBegun[this.acceptsBegun.length - 1];
+    if (this.accepting === 0 || !latest) return -Infinity;
+    if (this.acceptTimes.length === 0) return latest.at + this.config.maxHoldMs;
+    const times = this.acceptTimes.slice().sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)] ?? 0;
+    return latest.at + Math.max(MIN_ACCEPT_WAIT_MS, 2 * median);
+  }
+
+  /**
    * 0: send what is queued now; otherwise how long to hold it (ms), by the arrival rate. See the
    * coalescing note at the top. A hold names its rule in `heldBy` (the coalescing-wait metric's label).
    */
@@ -450,9 +486,12 @@ export class DeliveryWorker {
     for (const f of this.inFlight) if (f.partial) partials += 1;
     if (partials > 0) {
       const saturated = this.load() >= this.config.saturatedLoad;
-      if (saturated || this.accepting > 0) {
+      const acceptsUntil = saturated ? -Infinity : this.acceptsOnTheirWayUntil();
+      if (saturated || now < acceptsUntil) {
         const allowed = saturated ? 1 : this.config.maxPartialCalls;
-        const untilPartial = first.queuedAt + (saturated ? this.config.maxPartialHoldMs : maxHoldMs);
+        const untilPartial = saturated
+          ? first.queuedAt + this.config.maxPartialHoldMs
+          : Math.min(first.queuedAt + maxHoldMs, acceptsUntil);
         if (partials >= allowed && now < untilPartial) {
           this.heldBy = saturated ? 'saturated' : 'accepts';
           return untilPartial - now;

@@ -548,6 +548,51 @@ describe('DeliveryWorker', () => {
       await settle(allRouted(4), 'all routed');
     });
 
+    /** `n` accepts that each took `ms` on the worker's clock: how long accepts usually take. */
+    const timedAccepts = (w: DeliveryWorker, n: number, ms: number) => {
+      for (let i = 0; i < n; i++) {
+        const acceptSettled = w.beginAccept();
+        clock += ms;
+        acceptSettled();
+      }
+    };
+
+    it('an accept under way that takes over twice as long as accepts usually do holds nothing after that', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+      timedAccepts(w, 5, 3); // accepts take 3 ms here
+      const gates = await twoPartialCalls(w);
+      w.beginAccept(); // stalls in the store, never to settle in this test
+      const [third] = await arrive(1, w);
+      clock += 5;
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(2); // within 2 × 3 ms of the accept's begin: still on its way
+      clock += 1;
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(3); // stalled: the ready handoff does not wait out its stall
+      expect(sf.batches[2]).toEqual([third]);
+      expect(await waits()).toEqual({ none: { n: 2, ms: 0 }, accepts: { n: 1, ms: 6 } });
+      for (const g of gates) g.resolve();
+      await settle(allRouted(3), 'all routed');
+    });
+
+    it('while accepts take long (a burst queueing for the store), a handoff waits for one under way up to maxHoldMs', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 10, maxPartialCalls: 2 });
+      timedAccepts(w, 5, 200);
+      const gates = await twoPartialCalls(w);
+      const acceptSettled = w.beginAccept();
+      const [third] = await arrive(1, w);
+      clock += 49;
+      await w.pumpNow();
+      expect(sf.batches).toHaveLength(2);
+      clock += 1;
+      await w.pumpNow();
+      expect(sf.batches[2]).toEqual([third]);
+      expect(await waits()).toEqual({ none: { n: 2, ms: 0 }, accepts: { n: 1, ms: 50 } });
+      acceptSettled();
+      for (const g of gates) g.resolve();
+      await settle(allRouted(3), 'all routed');
+    });
+
     it.each([
       // a steady stream, not a backlog: its latency is bounded by maxHoldMs
       { when: 'not saturated', load: 0.3, bound: 'maxHoldMs', waitMs: 50 },
