@@ -13,7 +13,8 @@
  * V8 reads the factor at every full collection, so setting it after start-up takes effect. A value
  * given on the command line or in NODE_OPTIONS wins (the operator said so explicitly).
  */
-import { setFlagsFromString } from 'node:v8';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
 export interface HeapTuning {
   /** NODE_OPTIONS (src/config's nodeOptions()): a flag given there wins. */
@@ -63,14 +64,81 @@ export function applyPretenuring(enabled: boolean, env: HeapTuning): 'applied' |
   return 'applied';
 }
 
+/**
+ * ## Headroom between full collections (server.heapHeadroomMb)
+ *
+ * With a small live heap, a percentage is little room: 25 % of the ~30 MB a service holds at 200
+ * handoffs/s is ~8 MB, which the handoffs promoted out of the young generation fill in about a second.
+ * Each full collection then costs the request thread 40-60 ms of stalls spread over ~30 ms (marking
+ * steps, the final pause, and V8's helper threads taking the two cores), and every handoff caught in
+ * them answers that much later: at 200/s that was most of the service's p99 (docs/benchmarks.md).
+ * So the next full collection is due when the heap has grown by the larger of heapGrowingPercent and
+ * heapHeadroomMb: after each full collection the percent is set from what is live then. A small heap
+ * gets the headroom (fewer full collections, at most that many MB more RSS); a large one, as under
+ * an outage backlog, still grows by the percent only, so the peak stays near the live data.
+ */
+export function headroomPercent(liveBytes: number, headroomMb: number, percent: number): number {
+  if (headroomMb <= 0 || liveBytes <= 0) return percent;
+  const forHeadroom = Math.ceil((headroomMb * 1024 * 1024 * 100) / liveBytes);
+  return Math.min(MAX_GROWING_PERCENT, Math.max(percent, forHeadroom));
+}
+
+/** The most the headroom may ask of V8 (as the configuration's own bound). */
+const MAX_GROWING_PERCENT = 300;
+
+export interface HeadroomKeeper {
+  /** The percent set last (heapGrowingPercent until the first full collection). */
+  readonly percent: number;
+  stop(): void;
+}
+
+/**
+ * Resets the growing percent after every full collection from the heap then in use (live data and
+ * what was allocated since, close to live right after). Only where heapGrowingPercent was applied.
+ */
+export function keepHeapHeadroom(
+  percent: number,
+  headroomMb: number,
+  env: Pick<HeapTuning, 'setFlags'> & { usedHeap?: () => number } = {},
+): HeadroomKeeper {
+  const setFlags = env.setFlags ?? setFlagsFromString;
+  const usedHeap = env.usedHeap ?? (() => getHeapStatistics().used_heap_size);
+  let current = percent;
+  const afterFullCollection = (): void => {
+    const next = headroomPercent(usedHeap(), headroomMb, percent);
+    if (next === current) return;
+    current = next;
+    setFlags(`--heap-growing-percent=${next}`);
+  };
+  const observer = new PerformanceObserver((list) => {
+    const major = list
+      .getEntries()
+      .some(
+        (e) => (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR,
+      );
+    if (major) afterFullCollection();
+  });
+  if (headroomMb > 0) observer.observe({ entryTypes: ['gc'] });
+  return {
+    get percent() {
+      return current;
+    },
+    stop: () => observer.disconnect(),
+  };
+}
+
 /** Both settings, as the entry points apply them; what was done with each, for the start-up log. */
 export function applyGcSettings(
-  server: { heapGrowingPercent: number; allocationSitePretenuring: boolean },
-  env: HeapTuning,
+  server: { heapGrowingPercent: number; heapHeadroomMb: number; allocationSitePretenuring: boolean },
+  env: HeapTuning & { keepHeadroom?: typeof keepHeapHeadroom },
 ): Record<string, string | number | boolean> {
+  const heapGrowing = applyHeapGrowing(server.heapGrowingPercent, env);
+  const headroom = heapGrowing === 'applied' && server.heapHeadroomMb > 0;
+  if (headroom) (env.keepHeadroom ?? keepHeapHeadroom)(server.heapGrowingPercent, server.heapHeadroomMb, env);
   return {
     heapGrowingPercent: server.heapGrowingPercent,
-    heapGrowing: applyHeapGrowing(server.heapGrowingPercent, env),
+    heapGrowing,
+    heapHeadroomMb: headroom ? server.heapHeadroomMb : 0,
     allocationSitePretenuring: server.allocationSitePretenuring,
     pretenuring: applyPretenuring(server.allocationSitePretenuring, env),
   };

@@ -23,6 +23,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'PUBLIC_BASE_URL', path: 'server.publicBaseUrl', kind: 'string' },
   { env: 'HTTP_BODY_LIMIT_BYTES', path: 'server.bodyLimitBytes', kind: 'int' },
   { env: 'HEAP_GROWING_PERCENT', path: 'server.heapGrowingPercent', kind: 'int' },
+  { env: 'HEAP_HEADROOM_MB', path: 'server.heapHeadroomMb', kind: 'int' },
   { env: 'ALLOCATION_SITE_PRETENURING', path: 'server.allocationSitePretenuring', kind: 'bool' },
   { env: 'LOG_LEVEL', path: 'logging.level', kind: 'string' },
 

@@ -53,6 +53,14 @@ export const serverConfigSchema = z
      */
     heapGrowingPercent: z.number().int().min(0).max(300).default(25),
     /**
+     * With heapGrowingPercent: the heap may also grow this many MB past what was live after a full
+     * collection before the next one, whichever is more. A small heap then collects less often (each
+     * full collection stalls the request thread for tens of ms on a busy host); a large one still
+     * grows by the percent only. 0: the percent alone. Applied by the process entry points
+     * (src/cli/heap.ts).
+     */
+    heapHeadroomMb: z.number().int().min(0).max(1024).default(16),
+    /**
      * V8's allocation-site pretenuring (allocating in the old generation the objects of a place in
      * the code whose objects mostly survived a young collection). Off by default: a handoff's objects
      * outlive one young collection only because they wait for Salesforce, and pretenured they die in

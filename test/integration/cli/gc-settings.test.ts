@@ -65,6 +65,50 @@ describe('server.heapGrowingPercent', () => {
   }, 60_000);
 });
 
+/**
+ * Full collections while ~25 MB stay live (as a service's code and caches do) and objects that
+ * outlive two young collections keep dying (promoted garbage): the heap tuned as the entry points
+ * tune it (25 %), with the given headroom (0: the percent alone).
+ */
+function fullCollections(headroomMb: number): number {
+  const script = `
+    const { PerformanceObserver, constants } = require('node:perf_hooks');
+    const { applyGcSettings } = require(${heapModule});
+    applyGcSettings(
+      { heapGrowingPercent: 25, heapHeadroomMb: ${headroomMb}, allocationSitePretenuring: false },
+      { execArgv: [], nodeOptions: '' },
+    );
+    let majors = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    }).observe({ entryTypes: ['gc'] });
+    const keep = Array.from({ length: 30000 }, (_, i) => ({ text: 'k'.repeat(150) + i, n: [i] }));
+    const ring = new Array(20000);
+    let i = 0;
+    const round = () => {
+      for (let k = 0; k < 4000; k++, i++) {
+        ring[i % ring.length] = { text: 'r'.repeat(150) + i, n: [i, i + 1] };
+        for (let g = 0; g < 20; g++) void ('g'.repeat(60) + g + i).length;
+      }
+      if (i < 1000000) setImmediate(round);
+      else setTimeout(() => process.stdout.write(String(majors) + ' ' + keep.length), 50);
+    };
+    round();
+  `;
+  return Number(runChild(script).split(' ')[0]);
+}
+
+describe('server.heapHeadroomMb', () => {
+  it('with a small live heap, spaces full collections further apart than the percent alone', () => {
+    expect(serverConfigSchema.parse({}).heapHeadroomMb).toBeGreaterThan(0);
+    const percentOnly = fullCollections(0);
+    // 64 MB over ~25 MB live: V8 is asked for ~256 % after the first full collection.
+    const withHeadroom = fullCollections(64);
+    expect(percentOnly).toBeGreaterThan(10);
+    expect(withHeadroom).toBeLessThan(percentOnly * 0.5);
+  }, 60_000);
+});
+
 describe('server.allocationSitePretenuring', () => {
   it('off (the default), V8 never moves a place’s allocations to the old generation; on, it does', () => {
     expect(serverConfigSchema.parse({}).allocationSitePretenuring).toBe(false);

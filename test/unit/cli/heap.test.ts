@@ -1,4 +1,12 @@
-import { applyGcSettings, applyHeapGrowing, applyPretenuring } from '../../../src/cli/heap';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import {
+  applyGcSettings,
+  applyHeapGrowing,
+  applyPretenuring,
+  headroomPercent,
+  keepHeapHeadroom,
+} from '../../../src/cli/heap';
 import { nodeOptions } from '../../../src/config';
 import { serverConfigSchema } from '../../../src/config/schema';
 
@@ -56,13 +64,15 @@ describe('applyPretenuring', () => {
     },
   );
 
-  it('is off by default, and the entry points apply both settings in one step', () => {
+  it('is off by default, and the entry points apply all three settings in one step', () => {
     const server = serverConfigSchema.parse({});
     expect(server.allocationSitePretenuring).toBe(false);
     const setFlags = jest.fn();
-    expect(applyGcSettings(server, { setFlags, execArgv: [], nodeOptions: '' })).toEqual({
+    const keepHeadroom = jest.fn();
+    expect(applyGcSettings(server, { setFlags, execArgv: [], nodeOptions: '', keepHeadroom })).toEqual({
       heapGrowingPercent: 25,
       heapGrowing: 'applied',
+      heapHeadroomMb: 16,
       allocationSitePretenuring: false,
       pretenuring: 'applied',
     });
@@ -70,5 +80,58 @@ describe('applyPretenuring', () => {
       ['--heap-growing-percent=25'],
       ['--no-allocation-site-pretenuring'],
     ]);
+    expect(keepHeadroom).toHaveBeenCalledWith(25, 16, expect.anything());
+  });
+
+  it.each([
+    [
+      'the percent was given to node explicitly',
+      { heapGrowingPercent: 25, heapHeadroomMb: 24 },
+      ['--heap-growing-percent=80'],
+    ],
+    ['V8’s own rule (percent 0)', { heapGrowingPercent: 0, heapHeadroomMb: 24 }, []],
+    ['heapHeadroomMb 0', { heapGrowingPercent: 25, heapHeadroomMb: 0 }, []],
+  ])('keeps no headroom when %s', (_why, settings, execArgv) => {
+    const keepHeadroom = jest.fn();
+    const server = { ...settings, allocationSitePretenuring: false };
+    const applied = applyGcSettings(server, { setFlags: jest.fn(), execArgv, nodeOptions: '', keepHeadroom });
+    expect(applied.heapHeadroomMb).toBe(0);
+    expect(keepHeadroom).not.toHaveBeenCalled();
+  });
+});
+
+describe('heap headroom between full collections', () => {
+  const MB = 1024 * 1024;
+
+  it('is the larger of the percent and the headroom over what is live', () => {
+    expect(headroomPercent(30 * MB, 24, 25)).toBe(80); // 24 MB over 30 MB live
+    expect(headroomPercent(200 * MB, 24, 25)).toBe(25); // 12 % of 200 MB: the percent is more
+    expect(headroomPercent(4 * MB, 24, 25)).toBe(300); // bounded as the configuration is
+    expect(headroomPercent(30 * MB, 0, 25)).toBe(25);
+  });
+
+  it('is set again after every full collection from the heap then in use', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const setFlags = jest.fn();
+    let used = 30 * MB;
+    const keeper = keepHeapHeadroom(25, 24, { setFlags, usedHeap: () => used });
+    const fullCollection = async () => {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the observer is told after the collection
+    };
+    try {
+      expect(keeper.percent).toBe(25);
+      await fullCollection();
+      expect(setFlags.mock.calls).toEqual([['--heap-growing-percent=80']]);
+      await fullCollection(); // the same live size: nothing to change
+      expect(setFlags).toHaveBeenCalledTimes(1);
+      used = 200 * MB; // an outage backlog: the percent alone
+      await fullCollection();
+      expect(setFlags.mock.calls.at(-1)).toEqual(['--heap-growing-percent=25']);
+      expect(keeper.percent).toBe(25);
+    } finally {
+      keeper.stop();
+    }
   });
 });
