@@ -36,7 +36,7 @@ import {
 } from './lib/results';
 import { serviceEntry, startService, type RunningService } from './lib/service';
 import { checkTargets } from './lib/targets';
-import { describeSeries, describeWaits, histogramDelta, parseHistogram } from './lib/histograms';
+import { describeGc, describeSeries, describeWaits, histogramDelta, parseHistogram } from './lib/histograms';
 import { distribution, round } from './lib/stats';
 import { fmt, renderCompare, renderTable } from './lib/table';
 import { createBotAuth, type BotAuth } from './lib/tokens';
@@ -706,7 +706,8 @@ async function scrapeMetrics(baseUrl: string): Promise<string | null> {
 
 /**
  * Notes from the service's own histograms over the scenario: how long handoffs waited for their call
- * and which coalescing rule held them, and how long the durable accept took (bucket bounds).
+ * and which coalescing rule held them, how long the durable accept took (bucket bounds), and the
+ * garbage collector's pauses by kind.
  */
 function describeServiceHistograms(start: string, end: string): string[] {
   const notes: string[] = [];
@@ -724,6 +725,13 @@ function describeServiceHistograms(start: string, end: string): string[] {
   const accepts = histogramDelta(parseHistogram(end, acceptName), parseHistogram(start, acceptName)).get('');
   if (accepts) {
     notes.push(`durable accept (the service's ${acceptName}): ${describeSeries(accepts)}`);
+  }
+  const gcName = 'nodejs_gc_duration_seconds';
+  const pauses = histogramDelta(parseHistogram(end, gcName, 'kind'), parseHistogram(start, gcName, 'kind'));
+  if (pauses.size > 0) {
+    notes.push(
+      `garbage collection pauses of the request thread (the service's ${gcName}): ${describeGc(pauses)}`,
+    );
   }
   return notes;
 }

@@ -19,6 +19,7 @@ import {
 } from './http/routes/adapters';
 import { escalationRoutes } from './http/routes/escalations';
 import { createLogger, type Logger } from './log';
+import { watchGarbageCollection } from './runtime-metrics';
 import { createSalesforceClient, type SalesforceClient } from './salesforce';
 import { createHandoffService, type Deliverer } from './service';
 
@@ -152,6 +153,7 @@ export async function startService(
     await deliverer.close();
     throw err;
   }
+  const stopGcMetrics = watchGarbageCollection(registry);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -178,6 +180,7 @@ export async function startService(
       await closed;
       clearTimeout(timer);
       await deliverer.close();
+      stopGcMetrics();
       logger.info('stopped');
     })());
 

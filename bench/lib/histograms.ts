@@ -1,8 +1,9 @@
 /**
  * The service's own Prometheus histograms, read from GET /metrics before and after a scenario: how
  * long handoffs waited to leave in a call and which coalescing rule held them
- * (fsc_handoff_coalescing_wait_seconds{held_by}), and how long the durable accept took
- * (fsc_handoff_accept_duration_seconds). The difference of two scrapes is the scenario's own.
+ * (fsc_handoff_coalescing_wait_seconds{held_by}), how long the durable accept took
+ * (fsc_handoff_accept_duration_seconds), and the garbage collector's pauses
+ * (nodejs_gc_duration_seconds{kind}). The difference of two scrapes is the scenario's own.
  */
 
 /** One labelled series of a histogram: cumulative bucket counts by upper bound (seconds). */
@@ -98,4 +99,22 @@ export function describeWaits(waits: Histogram): string {
     return (ia < 0 ? RULES.length : ia) - (ib < 0 ? RULES.length : ib) || a.localeCompare(b);
   });
   return keys.map((k) => `${k} ${describeSeries(waits.get(k) as HistogramSeries)}`).join(', ');
+}
+
+/** Full collections first: they are the long pauses. */
+const GC_KINDS = ['major', 'incremental', 'minor', 'weakcb'];
+
+/**
+ * One line of garbage collection pauses by kind: how many, their total, and the bucket bound of the
+ * longest; e.g. "major 4 (31 ms in all, each ≤ 25 ms), minor 50 (180 ms in all, each ≤ 10 ms)".
+ */
+export function describeGc(pauses: Histogram): string {
+  const rank = (k: string): number => (GC_KINDS.includes(k) ? GC_KINDS.indexOf(k) : GC_KINDS.length);
+  return [...pauses.keys()]
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .map((k) => {
+      const s = pauses.get(k) as HistogramSeries;
+      return `${k} ${s.count} (${ms(s.sum)} in all, each ≤ ${ms(bucketQuantile(s, 1))})`;
+    })
+    .join(', ');
 }

@@ -1,5 +1,6 @@
 import {
   bucketQuantile,
+  describeGc,
   describeSeries,
   describeWaits,
   histogramDelta,
@@ -98,6 +99,24 @@ describe('service histograms from GET /metrics', () => {
     expect(describeWaits(h)).toBe(
       'none 10 (p50 ≤ 1 ms, p99 ≤ 10 ms, mean 0.1 ms), filling 2 (p50 ≤ 10 ms, p99 ≤ 10 ms, mean 5 ms), ' +
         'saturated 1 (p50 ≤ 100 ms, p99 ≤ 100 ms, mean 50 ms)',
+    );
+  });
+
+  it('describes garbage collection pauses by kind, full collections first, with their total and longest bucket', () => {
+    const text = [
+      'nodejs_gc_duration_seconds_bucket{le="0.001",kind="minor"} 3',
+      'nodejs_gc_duration_seconds_bucket{le="0.01",kind="minor"} 5',
+      'nodejs_gc_duration_seconds_bucket{le="+Inf",kind="minor"} 5',
+      'nodejs_gc_duration_seconds_sum{kind="minor"} 0.012',
+      'nodejs_gc_duration_seconds_count{kind="minor"} 5',
+      'nodejs_gc_duration_seconds_bucket{le="0.001",kind="major"} 0',
+      'nodejs_gc_duration_seconds_bucket{le="0.01",kind="major"} 1',
+      'nodejs_gc_duration_seconds_bucket{le="+Inf",kind="major"} 2',
+      'nodejs_gc_duration_seconds_sum{kind="major"} 0.031',
+      'nodejs_gc_duration_seconds_count{kind="major"} 2',
+    ].join('\n');
+    expect(describeGc(parseHistogram(text, 'nodejs_gc_duration_seconds', 'kind'))).toBe(
+      'major 2 (31 ms in all, each ≤ ∞), minor 5 (12 ms in all, each ≤ 10 ms)',
     );
   });
 });
