@@ -177,10 +177,13 @@ export async function startService(
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeoutMs);
       timer.unref();
-      await closed;
-      clearTimeout(timer);
-      await deliverer.close();
-      stopGcMetrics();
+      try {
+        await closed;
+        clearTimeout(timer);
+        await deliverer.close();
+      } finally {
+        stopGcMetrics();
+      }
       logger.info('stopped');
     })());
 

@@ -19,7 +19,7 @@ const KINDS = new Map<number, string>([
 export function watchGarbageCollection(registry: Registry): () => void {
   const pauses = new Histogram({
     name: 'nodejs_gc_duration_seconds',
-    help: 'Garbage collection pauses of the request thread, by kind (minor: young generation; major: full; incremental: marking steps)',
+    help: 'Garbage collection pauses of the request thread, by kind (minor: young generation; major: the final pause of a full collection, not its marking steps; incremental: the start of marking)',
     labelNames: ['kind'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [registry],

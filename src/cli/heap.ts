@@ -1,6 +1,6 @@
 /**
- * Two settings of V8's garbage collector, applied once by the entry points (`npm start`, `npm run
- * dev`) from the server configuration before the service starts.
+ * Three settings of V8's garbage collector, applied by the entry points (`npm start`, `npm run dev`)
+ * from the server configuration before the service starts.
  *
  * ## How far the heap may grow between full collections (server.heapGrowingPercent)
  *
@@ -14,7 +14,7 @@
  * given on the command line or in NODE_OPTIONS wins (the operator said so explicitly).
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 export interface HeapTuning {
   /** NODE_OPTIONS (src/config's nodeOptions()): a flag given there wins. */
@@ -69,13 +69,15 @@ export function applyPretenuring(enabled: boolean, env: HeapTuning): 'applied' |
  *
  * With a small live heap, a percentage is little room: 25 % of the ~30 MB a service holds at 200
  * handoffs/s is ~8 MB, which the handoffs promoted out of the young generation fill in about a second.
- * Each full collection then costs the request thread 40-60 ms of stalls spread over ~30 ms (marking
- * steps, the final pause, and V8's helper threads taking the two cores), and every handoff caught in
- * them answers that much later: at 200/s that was most of the service's p99 (docs/benchmarks.md).
- * So the next full collection is due when the heap has grown by the larger of heapGrowingPercent and
- * heapHeadroomMb: after each full collection the percent is set from what is live then. A small heap
- * gets the headroom (fewer full collections, at most that many MB more RSS); a large one, as under
- * an outage backlog, still grows by the percent only, so the peak stays near the live data.
+ * Each full collection then stalled the request thread three times for 15-20 ms within ~60 ms
+ * (marking steps, the final pause, and V8's helper threads taking the two cores), and every handoff
+ * caught in them answered that much later: at 200/s, the larger part of the service's p99
+ * (docs/benchmarks.md). So the next full collection is due when the old generation has grown by the
+ * larger of heapGrowingPercent and heapHeadroomMb (at most 300 %): after each full collection the
+ * percent is set from the old generation then in use. V8 has sized the next limit inside the
+ * collection, so the new percent applies from the collection after. A small heap gets the headroom
+ * (fewer full collections, at most that many MB more RSS); a large one, as under an outage backlog,
+ * still grows by the percent only, so the peak stays near the live data.
  */
 export function headroomPercent(liveBytes: number, headroomMb: number, percent: number): number {
   if (headroomMb <= 0 || liveBytes <= 0) return percent;
@@ -92,9 +94,20 @@ export interface HeadroomKeeper {
   stop(): void;
 }
 
+/** The old generation in use: what V8 sizes the next full collection from (the young one excluded). */
+function oldGenerationUsed(): number {
+  let used = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name !== 'new_space' && space.space_name !== 'new_large_object_space')
+      used += space.space_used_size;
+  }
+  return used;
+}
+
 /**
- * Resets the growing percent after every full collection from the heap then in use (live data and
- * what was allocated since, close to live right after). Only where heapGrowingPercent was applied.
+ * Resets the growing percent after every full collection from the old generation then in use (its
+ * live data and what was promoted since, close to live right after). Only where heapGrowingPercent
+ * was applied.
  */
 export function keepHeapHeadroom(
   percent: number,
@@ -102,7 +115,7 @@ export function keepHeapHeadroom(
   env: Pick<HeapTuning, 'setFlags'> & { usedHeap?: () => number } = {},
 ): HeadroomKeeper {
   const setFlags = env.setFlags ?? setFlagsFromString;
-  const usedHeap = env.usedHeap ?? (() => getHeapStatistics().used_heap_size);
+  const usedHeap = env.usedHeap ?? oldGenerationUsed;
   let current = percent;
   const afterFullCollection = (): void => {
     const next = headroomPercent(usedHeap(), headroomMb, percent);
@@ -127,7 +140,7 @@ export function keepHeapHeadroom(
   };
 }
 
-/** Both settings, as the entry points apply them; what was done with each, for the start-up log. */
+/** The three settings, as the entry points apply them; what was done with each, for the start-up log. */
 export function applyGcSettings(
   server: { heapGrowingPercent: number; heapHeadroomMb: number; allocationSitePretenuring: boolean },
   env: HeapTuning & { keepHeadroom?: typeof keepHeapHeadroom },

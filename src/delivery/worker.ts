@@ -152,11 +152,13 @@ export class DeliveryWorker {
   private heldBy: HoldRule | null = null;
   /** Handoffs whose accept (store commit) is under way: more are on their way to the queue. */
   private accepting = 0;
-  /** When each accept under way began (epoch ms, oldest first; settled ones are dropped from the ends). */
+  /** When the accepts under way began (epoch ms, in order; settled ones are dropped, see beginAccept). */
   private acceptsBegun: { at: number; settled: boolean }[] = [];
   /** How long recent accepts took (ms), a ring of ACCEPTS_KEPT: what "about as long as an accept" means. */
   private readonly acceptTimes: number[] = [];
   private acceptTimesNext = 0;
+  /** The median of acceptTimes (null: to be computed again, an accept has settled since). */
+  private acceptMedianMs: number | null = null;
   /** Epoch ms of recent arrivals (enqueue and kick), a ring of ARRIVALS_KEPT. */
   private readonly arrivals: number[] = [];
   private arrivalsNext = 0;
@@ -265,9 +267,13 @@ export class DeliveryWorker {
       begun.settled = true;
       this.acceptTimes[this.acceptTimesNext] = this.now() - begun.at;
       this.acceptTimesNext = (this.acceptTimesNext + 1) % ACCEPTS_KEPT;
+      this.acceptMedianMs = null;
+      // The last entry is the latest accept still under way; settled ones in between are dropped
+      // once they outnumber those under way (an accept that never settles does not pin the rest).
       while (this.acceptsBegun.length > 0 && this.acceptsBegun[this.acceptsBegun.length - 1]?.settled)
         this.acceptsBegun.pop();
-      while (this.acceptsBegun.length > 0 && this.acceptsBegun[0]?.settled) this.acceptsBegun.shift();
+      if (this.acceptsBegun.length > 2 * this.accepting + 16)
+        this.acceptsBegun = this.acceptsBegun.filter((b) => !b.settled);
       // The last accept under way has ended: what waited for it may leave now. An accept that ends
       // without a handoff to enqueue (a replay, a conflict, a store failure) wakes nothing else.
       if (this.accepting === 0 && this.queue.length > 0) this.schedule(0);
@@ -455,9 +461,11 @@ export class DeliveryWorker {
     const latest = this.acceptsBegun[this.acceptsBegun.length - 1];
     if (this.accepting === 0 || !latest) return -Infinity;
     if (this.acceptTimes.length === 0) return latest.at + this.config.maxHoldMs;
-    const times = this.acceptTimes.slice().sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)] ?? 0;
-    return latest.at + Math.max(MIN_ACCEPT_WAIT_MS, 2 * median);
+    if (this.acceptMedianMs === null) {
+      const times = this.acceptTimes.slice().sort((a, b) => a - b);
+      this.acceptMedianMs = times[Math.floor(times.length / 2)] ?? 0;
+    }
+    return latest.at + Math.max(MIN_ACCEPT_WAIT_MS, 2 * this.acceptMedianMs);
   }
 
   /**

@@ -22,10 +22,12 @@ describe('watchGarbageCollection', () => {
   it('counts each full collection under kind "major", with its pause, until it is stopped', async () => {
     const registry = new Registry();
     const stop = watchGarbageCollection(registry);
+    let counted: number;
     try {
       await fullCollection();
       await fullCollection();
-      expect(await majors(registry)).toBe(2);
+      counted = await majors(registry);
+      expect(counted).toBeGreaterThanOrEqual(2); // V8 may have collected on its own as well
       const text = await registry.metrics();
       const sum = Number(/^nodejs_gc_duration_seconds_sum\{kind="major"\} (\S+)$/m.exec(text)?.[1]);
       expect(sum).toBeGreaterThan(0);
@@ -33,6 +35,6 @@ describe('watchGarbageCollection', () => {
       stop();
     }
     await fullCollection();
-    expect(await majors(registry)).toBe(2);
+    expect(await majors(registry)).toBe(counted);
   });
 });
