@@ -75,9 +75,10 @@ export function applyPretenuring(enabled: boolean, env: HeapTuning): 'applied' |
  * (docs/benchmarks.md). So the next full collection is due when the old generation has grown by the
  * larger of heapGrowingPercent and heapHeadroomMb (at most 300 %): after each full collection the
  * percent is set from the old generation then in use. V8 has sized the next limit inside the
- * collection, so the new percent applies from the collection after. A small heap gets the headroom
- * (fewer full collections, at most that many MB more RSS); a large one, as under an outage backlog,
- * still grows by the percent only, so the peak stays near the live data.
+ * collection, so the new percent applies from the collection after; while the heap is growing fast
+ * (a backlog building up) that would overshoot, so the percent alone applies then. A small, steady
+ * heap gets the headroom (fewer full collections, at most that many MB more RSS); a large or growing
+ * one, as under an outage backlog, grows by the percent only, so the peak stays near the live data.
  */
 export function headroomPercent(liveBytes: number, headroomMb: number, percent: number): number {
   if (headroomMb <= 0 || liveBytes <= 0) return percent;
@@ -87,6 +88,8 @@ export function headroomPercent(liveBytes: number, headroomMb: number, percent: 
 
 /** The most the headroom may ask of V8 (as the configuration's own bound). */
 const MAX_GROWING_PERCENT = 300;
+/** Growth between two full collections beyond which the heap counts as taking on data. */
+const GROWING = 1.2;
 
 export interface HeadroomKeeper {
   /** The percent set last (heapGrowingPercent until the first full collection). */
@@ -117,8 +120,15 @@ export function keepHeapHeadroom(
   const setFlags = env.setFlags ?? setFlagsFromString;
   const usedHeap = env.usedHeap ?? oldGenerationUsed;
   let current = percent;
+  let lastUsed = 0;
   const afterFullCollection = (): void => {
-    const next = headroomPercent(usedHeap(), headroomMb, percent);
+    const used = usedHeap();
+    // A heap that grew by a fifth since the last full collection is taking on data (an outage
+    // backlog): the percent set now applies from the next collection, when it holds more, so room
+    // sized from today's heap would overshoot. Headroom only while the heap holds steady.
+    const growing = lastUsed > 0 && used > lastUsed * GROWING;
+    lastUsed = used;
+    const next = growing ? percent : headroomPercent(used, headroomMb, percent);
     if (next === current) return;
     current = next;
     setFlags(`--heap-growing-percent=${next}`);

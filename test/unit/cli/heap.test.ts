@@ -130,8 +130,18 @@ describe('heap headroom between full collections', () => {
       gc({ type: 'minor' }); // a young collection: V8 sizes nothing from it
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(setFlags).toHaveBeenCalledTimes(1);
-      used = 200 * MB; // an outage backlog: the percent alone
+      used = 40 * MB; // taking on data (a fifth more and then some): the percent alone
       await fullCollection();
+      expect(setFlags.mock.calls.at(-1)).toEqual(['--heap-growing-percent=25']);
+      await fullCollection(); // steady again at 40 MB: 24 MB is 60 %
+      expect(setFlags.mock.calls.at(-1)).toEqual(['--heap-growing-percent=60']);
+      used = 44 * MB;
+      await fullCollection(); // a tenth more is still steady
+      expect(keeper.percent).toBe(55);
+      used = 200 * MB;
+      await fullCollection(); // growing: the percent alone
+      expect(keeper.percent).toBe(25);
+      await fullCollection(); // a large heap, steady: 25 % is more than 24 MB
       expect(setFlags.mock.calls.at(-1)).toEqual(['--heap-growing-percent=25']);
       expect(keeper.percent).toBe(25);
     } finally {
