@@ -711,23 +711,22 @@ async function scrapeMetrics(baseUrl: string): Promise<string | null> {
  */
 function describeServiceHistograms(start: string, end: string): string[] {
   const notes: string[] = [];
+  const during = (name: string, label?: string) =>
+    histogramDelta(parseHistogram(end, name, label), parseHistogram(start, name, label));
   const waitName = 'fsc_handoff_coalescing_wait_seconds';
-  const waits = histogramDelta(
-    parseHistogram(end, waitName, 'held_by'),
-    parseHistogram(start, waitName, 'held_by'),
-  );
+  const waits = during(waitName, 'held_by');
   if (waits.size > 0) {
     notes.push(
       `waits for a call, by the rule that held it (the service's ${waitName}): ${describeWaits(waits)}`,
     );
   }
   const acceptName = 'fsc_handoff_accept_duration_seconds';
-  const accepts = histogramDelta(parseHistogram(end, acceptName), parseHistogram(start, acceptName)).get('');
+  const accepts = during(acceptName).get('');
   if (accepts) {
     notes.push(`durable accept (the service's ${acceptName}): ${describeSeries(accepts)}`);
   }
   const gcName = 'nodejs_gc_duration_seconds';
-  const pauses = histogramDelta(parseHistogram(end, gcName, 'kind'), parseHistogram(start, gcName, 'kind'));
+  const pauses = during(gcName, 'kind');
   if (pauses.size > 0) {
     notes.push(
       `garbage collection pauses of the request thread (the service's ${gcName}): ${describeGc(pauses)}`,

@@ -150,10 +150,11 @@ export class DeliveryWorker {
   private queue: Queued[] = [];
   /** The rule that last held what is queued (null: nothing held it since the last call left). */
   private heldBy: HoldRule | null = null;
-  /** Handoffs whose accept (store commit) is under way: more are on their way to the queue. */
-  private accepting = 0;
-  /** When the accepts under way began (epoch ms, in order; settled ones are dropped, see beginAccept). */
-  private acceptsBegun: { at: number; settled: boolean }[] = [];
+  /**
+   * Accepts (store commits) under way, in the order they began (epoch ms): more handoffs are on their
+   * way to the queue.
+   */
+  private readonly accepting = new Set<{ at: number }>();
   /** How long recent accepts took (ms), a ring of ACCEPTS_KEPT: what "about as long as an accept" means. */
   private readonly acceptTimes: number[] = [];
   private acceptTimesNext = 0;
@@ -222,7 +223,7 @@ export class DeliveryWorker {
 
   /** Accepts under way (begun with beginAccept, not yet settled). */
   get acceptsUnderWay(): number {
-    return this.accepting;
+    return this.accepting.size;
   }
 
   /** Handoffs accepted-and-claimed here and waiting for a call. */
@@ -256,27 +257,16 @@ export class DeliveryWorker {
    * more handoffs are on their way, and partial calls are shared (see the coalescing note above).
    */
   beginAccept(): () => void {
-    this.accepting += 1;
-    const begun = { at: this.now(), settled: false };
-    this.acceptsBegun.push(begun);
-    let settled = false;
+    const begun = { at: this.now() };
+    this.accepting.add(begun);
     return () => {
-      if (settled) return;
-      settled = true;
-      this.accepting -= 1;
-      begun.settled = true;
+      if (!this.accepting.delete(begun)) return; // settled already
       this.acceptTimes[this.acceptTimesNext] = this.now() - begun.at;
       this.acceptTimesNext = (this.acceptTimesNext + 1) % ACCEPTS_KEPT;
       this.acceptMedianMs = null;
-      // The last entry is the latest accept still under way; settled ones in between are dropped
-      // once they outnumber those under way (an accept that never settles does not pin the rest).
-      while (this.acceptsBegun.length > 0 && this.acceptsBegun[this.acceptsBegun.length - 1]?.settled)
-        this.acceptsBegun.pop();
-      if (this.acceptsBegun.length > 2 * this.accepting + 16)
-        this.acceptsBegun = this.acceptsBegun.filter((b) => !b.settled);
       // The last accept under way has ended: what waited for it may leave now. An accept that ends
       // without a handoff to enqueue (a replay, a conflict, a store failure) wakes nothing else.
-      if (this.accepting === 0 && this.queue.length > 0) this.schedule(0);
+      if (this.accepting.size === 0 && this.queue.length > 0) this.schedule(0);
     };
   }
 
@@ -458,8 +448,9 @@ export class DeliveryWorker {
    * begin all the time and take long (they queue for the store), so this stays ahead of the hold.
    */
   private acceptsOnTheirWayUntil(): number {
-    const latest = this.acceptsBegun[this.acceptsBegun.length - 1];
-    if (this.accepting === 0 || !latest) return -Infinity;
+    let latest: { at: number } | undefined;
+    for (const begun of this.accepting) latest = begun; // a Set keeps the order they began in
+    if (!latest) return -Infinity;
     if (this.acceptTimes.length === 0) return latest.at + this.config.maxHoldMs;
     if (this.acceptMedianMs === null) {
       const times = this.acceptTimes.slice().sort((a, b) => a - b);

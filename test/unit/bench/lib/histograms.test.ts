@@ -35,13 +35,11 @@ function buckets(...counts: [number, number, number, number]): { le: number; cou
 
 describe('service histograms from GET /metrics', () => {
   const name = 'fsc_handoff_coalescing_wait_seconds';
+  /** The coalescing-wait histogram, by held_by, out of a scrape of these counts and sums. */
+  const waits = (...args: Parameters<typeof scrape>) => parseHistogram(scrape(...args), name, 'held_by');
 
   it('reads each labelled series with its cumulative buckets, count and sum, and nothing else', () => {
-    const h = parseHistogram(
-      scrape({ none: [8, 10, 10, 10], accepts: [0, 1, 3, 4] }, { none: 0.004, accepts: 0.2 }),
-      name,
-      'held_by',
-    );
+    const h = waits({ none: [8, 10, 10, 10], accepts: [0, 1, 3, 4] }, { none: 0.004, accepts: 0.2 });
     expect([...h.keys()].sort()).toEqual(['accepts', 'none']);
     expect(h.get('accepts')).toEqual({
       count: 4,
@@ -51,18 +49,10 @@ describe('service histograms from GET /metrics', () => {
   });
 
   it('keeps what happened between two scrapes, leaving out series that saw nothing new', () => {
-    const before = parseHistogram(
-      scrape({ none: [5, 6, 6, 6], accepts: [0, 1, 3, 4] }, { none: 0.002, accepts: 0.2 }),
-      name,
-      'held_by',
-    );
-    const after = parseHistogram(
-      scrape(
-        { none: [8, 10, 10, 10], accepts: [0, 1, 3, 4], saturated: [0, 0, 1, 2] },
-        { none: 0.004, accepts: 0.2, saturated: 0.3 },
-      ),
-      name,
-      'held_by',
+    const before = waits({ none: [5, 6, 6, 6], accepts: [0, 1, 3, 4] }, { none: 0.002, accepts: 0.2 });
+    const after = waits(
+      { none: [8, 10, 10, 10], accepts: [0, 1, 3, 4], saturated: [0, 0, 1, 2] },
+      { none: 0.004, accepts: 0.2, saturated: 0.3 },
     );
     const d = histogramDelta(after, before);
     expect([...d.keys()].sort()).toEqual(['none', 'saturated']);
@@ -87,13 +77,9 @@ describe('service histograms from GET /metrics', () => {
   });
 
   it('describes the rules in a fixed order: at once first, then each rule that held calls', () => {
-    const h = parseHistogram(
-      scrape(
-        { saturated: [0, 0, 1, 1], none: [9, 10, 10, 10], filling: [0, 2, 2, 2] },
-        { saturated: 0.05, none: 0.001, filling: 0.01 },
-      ),
-      name,
-      'held_by',
+    const h = waits(
+      { saturated: [0, 0, 1, 1], none: [9, 10, 10, 10], filling: [0, 2, 2, 2] },
+      { saturated: 0.05, none: 0.001, filling: 0.01 },
     );
     expect(describeSeries(h.get('filling')!)).toBe('2 (p50 ≤ 10 ms, p99 ≤ 10 ms, mean 5 ms)');
     expect(describeWaits(h)).toBe(
