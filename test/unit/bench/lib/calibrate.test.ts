@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { calibrate, describeCalibration, fsyncSamples } from '../../../../bench/lib/calibrate';
+import { calibrate, describeCalibration, fsyncSamples, wakeSamples } from '../../../../bench/lib/calibrate';
 
 describe('bench calibration', () => {
   let dir: string;
@@ -22,6 +22,16 @@ describe('bench calibration', () => {
 
   it('times each fsync’d write', () => {
     expect(fsyncSamples(dir, 5)).toHaveLength(5);
+  });
+
+  it('does not time the thread’s start as a wake-up', async () => {
+    // A thread that takes 400 ms to start listening: only the untimed first round trip waits for it.
+    const slowStart =
+      'const t = Date.now(); while (Date.now() - t < 400) {} ' +
+      "require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));";
+    const samples = await wakeSamples(3, slowStart);
+    expect(samples).toHaveLength(3);
+    expect(Math.max(...samples)).toBeLessThan(400);
   });
 
   it('says how far a run’s machine was from the base’s', () => {
