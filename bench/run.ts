@@ -24,7 +24,16 @@ import { fetchTransport, writeGraphNaively, type GraphLike } from './lib/naive';
 import { BodyFactory } from './lib/payload';
 import { renderProfile, summariseProfile, type ProfileSummary } from './lib/profile';
 import { parseServerTiming, Progress } from './lib/progress';
-import { killAllNow, onExit, readCpuMs, resetPeakRss, RssSampler, sleep } from './lib/procs';
+import {
+  describeRunQueue,
+  killAllNow,
+  onExit,
+  readCpuMs,
+  readSchedTimes,
+  resetPeakRss,
+  RssSampler,
+  sleep,
+} from './lib/procs';
 import {
   num,
   readResults,
@@ -480,6 +489,7 @@ async function coalescedScenario(
     sampler.start();
     const metricsAtStart = await scrapeMetrics(svc.url);
     const cpuAtStart = { svc: readCpuMs(svc.child.pid), emu: readCpuMs(emu.child.pid) };
+    const schedAtStart = readSchedTimes(svc.child.pid);
 
     const factory = new BodyFactory(`bench-${ctx.runId}-s-${name}-`, opts.customers);
     const gen = { ...base, nextId: () => factory.nextId(), body: (id: string) => factory.body(id) };
@@ -566,6 +576,8 @@ async function coalescedScenario(
         `CPU per handoff, load and drain, all threads: the service ${serviceCpuMsPerHandoff} ms, the emulator ${emulatorCpuMsPerHandoff} ms`,
       );
     }
+    const sched = describeRunQueue(schedAtStart, readSchedTimes(svc.child.pid), accepted);
+    if (sched) notes.push(sched);
     const metricsAtEnd = await scrapeMetrics(svc.url);
     if (metricsAtStart !== null && metricsAtEnd !== null)
       notes.push(...describeServiceHistograms(metricsAtStart, metricsAtEnd));

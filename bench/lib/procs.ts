@@ -4,7 +4,7 @@
  * Ctrl-C. Only processes started here are ever signalled, and only by their own ids.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface Child {
   name: string;
@@ -198,6 +198,67 @@ export function cpuMsFromStat(stat: string): number | null {
   const stime = Number(fields[12]);
   if (!Number.isInteger(utime) || !Number.isInteger(stime)) return null;
   return ((utime + stime) * 1000) / USER_HZ;
+}
+
+/** Time a thread spent on a CPU and waiting for one (runnable, in the run queue), ms. */
+export interface SchedTimes {
+  runMs: number;
+  waitMs: number;
+}
+
+/** The first two fields of a /proc/…/schedstat line (ns on a CPU, ns waiting in the run queue); null if malformed. */
+export function schedTimesFromText(text: string): SchedTimes | null {
+  const [run, wait] = text.trim().split(/\s+/).map(Number);
+  if (!Number.isFinite(run) || !Number.isFinite(wait)) return null;
+  return { runMs: (run as number) / 1e6, waitMs: (wait as number) / 1e6 };
+}
+
+/**
+ * A process's request thread (the main thread: its thread id is the pid) and all its threads
+ * together, from /proc/<pid>/task/<tid>/schedstat (Linux with schedstats); null where that cannot be
+ * read. Threads that ended are not counted: compare two readings only for a process whose threads
+ * last (the service's do).
+ */
+export function readSchedTimes(pid: number): { main: SchedTimes; all: SchedTimes } | null {
+  try {
+    const main = schedTimesFromText(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8'));
+    if (!main) return null;
+    const all = { runMs: 0, waitMs: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let t: SchedTimes | null = null;
+      try {
+        t = schedTimesFromText(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+      } catch {
+        // the thread ended meanwhile
+      }
+      if (!t) continue;
+      all.runMs += t.runMs;
+      all.waitMs += t.waitMs;
+    }
+    return { main, all };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The run-queue note of a scenario: per handoff, how long the service's request thread (and all its
+ * threads) ran and how long they were ready to run but waited for a CPU, between two readings. On
+ * two cores shared with the emulator and the load generator, that wait is part of every latency and
+ * no profile shows it. Null without both readings or handoffs.
+ */
+export function describeRunQueue(
+  start: { main: SchedTimes; all: SchedTimes } | null,
+  end: { main: SchedTimes; all: SchedTimes } | null,
+  handoffs: number,
+): string | null {
+  if (!start || !end || handoffs <= 0) return null;
+  const per = (a: number, b: number) => Math.round(((b - a) / handoffs) * 1000) / 1000;
+  return (
+    `run queue per handoff, load and drain: the service's request thread ran ${per(start.main.runMs, end.main.runMs)} ms ` +
+    `and waited ${per(start.main.waitMs, end.main.waitMs)} ms for a CPU; all its threads ran ` +
+    `${per(start.all.runMs, end.all.runMs)} ms and waited ${per(start.all.waitMs, end.all.waitMs)} ms`
+  );
 }
 
 /**
