@@ -23,6 +23,7 @@ import { runLoad, type LoadResult, type LoadShape, type ResponseRecord } from '.
 import { fetchTransport, writeGraphNaively, type GraphLike } from './lib/naive';
 import { BodyFactory } from './lib/payload';
 import { renderProfile, summariseProfile, type ProfileSummary } from './lib/profile';
+import { describePhases, type PhaseStamps } from './lib/phases';
 import { parseServerTiming, Progress } from './lib/progress';
 import {
   describeRunQueue,
@@ -681,11 +682,17 @@ async function coalescedScenario(
           summary?: Record<string, unknown>;
           memoryTimeline?: unknown;
           sfWait?: Record<string, number>;
+          phases?: Record<string, PhaseStamps>;
         })
       : null;
     if (row) {
       if (opts.trace)
         row.trace = trace?.summary ? { ...trace.summary, memoryTimeline: trace.memoryTimeline } : null;
+      if (opts.trace && trace?.phases) {
+        const delivered = responses.flatMap((r) => (r.status === 201 && r.id !== null ? [r.id] : []));
+        const byStep = describePhases(trace.phases, delivered);
+        if (byStep) row.notes.push(byStep);
+      }
       const sfWait = trace?.sfWait;
       if (sfWait && Object.keys(sfWait).length > 0 && row.serviceAddedSource.startsWith('bot latency')) {
         // The service's own wait on its Salesforce calls, timed inside it: includes the emulator's

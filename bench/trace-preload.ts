@@ -1,14 +1,27 @@
 /**
  * Loaded into the service with `node --require` (compiled beside it): times the store's methods, the
- * event loop's delay and the service's own wait on each Salesforce call, without touching the
- * service's code, and writes them to BENCH_TRACE_FILE when the process exits. Timing wrappers only:
- * every call is passed through unchanged.
+ * event loop's delay and the service's own wait on each Salesforce call, and stamps each handoff's
+ * steps (request, accept, call, answer: bench/lib/phases.ts), without touching the service's code,
+ * and writes them to BENCH_TRACE_FILE when the process exits. Timing wrappers only: every call is
+ * passed through unchanged.
  */
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { HandoffIdScanner } from './lib/handoff-ids';
+import type { PhaseStamps } from './lib/phases';
+
+/** Each handoff's steps, by handoffId (the first of each: a retry does not move them). */
+const stamps = new Map<string, PhaseStamps>();
+const stamp = (id: string, step: keyof PhaseStamps, at: number): void => {
+  let s = stamps.get(id);
+  if (!s) {
+    s = {};
+    stamps.set(id, s);
+  }
+  s[step] ??= at;
+};
 
 interface Acc {
   calls: number;
@@ -48,6 +61,22 @@ function timeUntilSettled(proto: Record<string, unknown>, name: string, label: s
   };
 }
 
+/** Stamps the accept's begin and settling for the handoff it stores (wrapped before its timing). */
+function stampAccepts(proto: Record<string, unknown>): void {
+  const fn = proto.accept;
+  if (typeof fn !== 'function') return;
+  proto.accept = function (this: unknown, ...args: unknown[]): unknown {
+    const id = (args[0] as { handoffId?: unknown } | undefined)?.handoffId;
+    if (typeof id === 'string') stamp(id, 'acceptBegin', performance.now());
+    const result = (fn as AnyFn).apply(this, args);
+    if (typeof id === 'string' && result instanceof Promise) {
+      const done = (): void => stamp(id, 'acceptEnd', performance.now());
+      result.then(done, done);
+    }
+    return result;
+  };
+}
+
 // The SQLite store on its thread (the default) or, with delivery.store.thread false, on this one.
 for (const [file, name] of [
   ['sqlite-thread.js', 'ThreadedSqliteStore'],
@@ -61,6 +90,7 @@ for (const [file, name] of [
     >;
     const store = mod[name];
     if (!store) continue;
+    stampAccepts(store.prototype);
     for (const m of [
       'accept',
       'get',
@@ -108,7 +138,14 @@ const timedRequest = function (this: unknown, ...args: unknown[]): http.ClientRe
     finished = true;
     const ms = performance.now() - t0;
     scanner.url(req.path);
-    for (const id of scanner.ids) sfWait.set(id, (sfWait.get(id) ?? 0) + ms);
+    const end = t0 + ms;
+    for (const id of scanner.ids) {
+      sfWait.set(id, (sfWait.get(id) ?? 0) + ms);
+      if (stamps.get(id)?.callStart === undefined) {
+        stamp(id, 'callStart', t0);
+        stamp(id, 'callEnd', end);
+      }
+    }
   };
   req.once('response', (res: http.IncomingMessage) => {
     res.once('end', done);
@@ -119,6 +156,33 @@ const timedRequest = function (this: unknown, ...args: unknown[]): http.ClientRe
   return req;
 };
 (http as { request: unknown }).request = timedRequest;
+
+/**
+ * The request's arrival at the server and the end of the answer to it, stamped for the handoffId the
+ * answer names (the service's answers carry it; other requests name none and are not stamped).
+ */
+const ANSWER_ID = /"handoffId"\s*:\s*"([^"\\]{1,200})"/;
+// Called below with .call(this): the server it was read from.
+// eslint-disable-next-line @typescript-eslint/unbound-method
+const origEmit = http.Server.prototype.emit;
+http.Server.prototype.emit = function (this: http.Server, event: string, ...args: unknown[]): boolean {
+  if (event === 'request') {
+    const arrived = performance.now();
+    const res = args[1] as http.ServerResponse;
+    const origEnd = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
+    (res as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]): http.ServerResponse => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+      const id = ANSWER_ID.exec(text)?.[1];
+      const result = origEnd(chunk, ...rest);
+      if (id !== undefined) {
+        stamp(id, 'request', arrived);
+        stamp(id, 'answered', performance.now());
+      }
+      return result;
+    };
+  }
+  return (origEmit as (this: http.Server, e: string, ...a: unknown[]) => boolean).call(this, event, ...args);
+} as typeof http.Server.prototype.emit;
 
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
@@ -172,5 +236,13 @@ process.on('exit', () => {
   };
   sampleMemory();
   out.memoryPeak = memoryPeak;
-  writeFileSync(file, JSON.stringify({ summary: out, memoryTimeline, sfWait: Object.fromEntries(sfWait) }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      summary: out,
+      memoryTimeline,
+      sfWait: Object.fromEntries(sfWait),
+      phases: Object.fromEntries(stamps),
+    }),
+  );
 });
