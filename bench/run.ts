@@ -449,6 +449,7 @@ async function coalescedScenario(
       : {}),
     ...(profiling ? { cpuProfDir: profDir } : {}),
     traceFile: join(workDir, 'trace.json'),
+    tracePhases: opts.trace,
     echo: opts.verbose,
   });
   let row: ScenarioRow | undefined;

@@ -12,9 +12,15 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { HandoffIdScanner } from './lib/handoff-ids';
 import type { PhaseStamps } from './lib/phases';
 
-/** Each handoff's steps, by handoffId (the first of each: a retry does not move them). */
+/**
+ * Each handoff's steps, by handoffId (the first of each: a retry does not move them). Only with
+ * BENCH_TRACE_PHASES (`--trace`): the entries stay in memory until exit, ~3 MB in `max`, whose peak
+ * RSS is a target.
+ */
+const PHASES_ON = process.env.BENCH_TRACE_PHASES === '1';
 const stamps = new Map<string, PhaseStamps>();
 const stamp = (id: string, step: keyof PhaseStamps, at: number): void => {
+  if (!PHASES_ON) return;
   let s = stamps.get(id);
   if (!s) {
     s = {};
@@ -90,7 +96,7 @@ for (const [file, name] of [
     >;
     const store = mod[name];
     if (!store) continue;
-    stampAccepts(store.prototype);
+    if (PHASES_ON) stampAccepts(store.prototype);
     for (const m of [
       'accept',
       'get',
@@ -165,7 +171,7 @@ const ANSWER_ID = /"handoffId"\s*:\s*"([^"\\]{1,200})"/;
 // Called below with .call(this): the server it was read from.
 // eslint-disable-next-line @typescript-eslint/unbound-method
 const origEmit = http.Server.prototype.emit;
-http.Server.prototype.emit = function (this: http.Server, event: string, ...args: unknown[]): boolean {
+const stampedEmit = function (this: http.Server, event: string, ...args: unknown[]): boolean {
   if (event === 'request') {
     const arrived = performance.now();
     const res = args[1] as http.ServerResponse;
@@ -183,6 +189,7 @@ http.Server.prototype.emit = function (this: http.Server, event: string, ...args
   }
   return (origEmit as (this: http.Server, e: string, ...a: unknown[]) => boolean).call(this, event, ...args);
 } as typeof http.Server.prototype.emit;
+if (PHASES_ON) http.Server.prototype.emit = stampedEmit;
 
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();

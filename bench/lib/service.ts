@@ -34,6 +34,8 @@ export interface ServiceOptions {
   cpuProfDir?: string;
   /** Load bench/trace-preload (store timings, event-loop delay) and write its totals to this file. */
   traceFile?: string;
+  /** With traceFile: also stamp each handoff's steps (bench/lib/phases.ts; `--trace` only: it holds memory). */
+  tracePhases?: boolean;
   echo?: boolean;
 }
 
@@ -117,6 +119,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   if (o.traceFile) {
     args.push('--require', join(o.buildRoot, 'bench', 'trace-preload.js'));
     env.BENCH_TRACE_FILE = o.traceFile;
+    if (o.tracePhases) env.BENCH_TRACE_PHASES = '1';
   }
   args.push(join(o.buildRoot, o.entry));
   const child = spawnChild('service', process.execPath, args, {
