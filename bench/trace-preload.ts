@@ -49,38 +49,46 @@ const record = (name: string, ms: number): void => {
 type AnyFn = (...args: unknown[]) => unknown;
 
 /**
+ * Wraps a method: `before` runs as it is called and returns what runs once its result settles (at
+ * once for a value that is not a promise). The call itself is passed through unchanged.
+ */
+function aroundSettled(
+  proto: Record<string, unknown>,
+  name: string,
+  before: (args: unknown[]) => () => void,
+): void {
+  const fn = proto[name];
+  if (typeof fn !== 'function') return;
+  proto[name] = function (this: unknown, ...args: unknown[]): unknown {
+    const after = before(args);
+    const result = (fn as AnyFn).apply(this, args);
+    if (result instanceof Promise) result.then(after, after);
+    else after();
+    return result;
+  };
+}
+
+/**
  * The store's calls as the request thread sees them, from the call until the promise settles. On its
  * thread: the message there, the group commit and its fsync, the reply, and the turn of this event
  * loop that takes it (the engine runs on that thread, where this preload is not loaded). On this
  * thread: the wait for the group commit, which runs in a later turn, and the commit itself.
  */
 function timeUntilSettled(proto: Record<string, unknown>, name: string, label: string): void {
-  const fn = proto[name];
-  if (typeof fn !== 'function') return;
-  proto[name] = function (this: unknown, ...args: unknown[]): unknown {
+  aroundSettled(proto, name, () => {
     const t0 = performance.now();
-    const result = (fn as AnyFn).apply(this, args);
-    const done = (): void => record(label, performance.now() - t0);
-    if (result instanceof Promise) result.then(done, done);
-    else done();
-    return result;
-  };
+    return () => record(label, performance.now() - t0);
+  });
 }
 
 /** Stamps the accept's begin and settling for the handoff it stores (wrapped before its timing). */
 function stampAccepts(proto: Record<string, unknown>): void {
-  const fn = proto.accept;
-  if (typeof fn !== 'function') return;
-  proto.accept = function (this: unknown, ...args: unknown[]): unknown {
+  aroundSettled(proto, 'accept', (args) => {
     const id = (args[0] as { handoffId?: unknown } | undefined)?.handoffId;
-    if (typeof id === 'string') stamp(id, 'acceptBegin', performance.now());
-    const result = (fn as AnyFn).apply(this, args);
-    if (typeof id === 'string' && result instanceof Promise) {
-      const done = (): void => stamp(id, 'acceptEnd', performance.now());
-      result.then(done, done);
-    }
-    return result;
-  };
+    if (typeof id !== 'string') return () => undefined;
+    stamp(id, 'acceptBegin', performance.now());
+    return () => stamp(id, 'acceptEnd', performance.now());
+  });
 }
 
 // The SQLite store on its thread (the default) or, with delivery.store.thread false, on this one.
@@ -144,13 +152,11 @@ const timedRequest = function (this: unknown, ...args: unknown[]): http.ClientRe
     finished = true;
     const ms = performance.now() - t0;
     scanner.url(req.path);
-    const end = t0 + ms;
     for (const id of scanner.ids) {
       sfWait.set(id, (sfWait.get(id) ?? 0) + ms);
-      if (stamps.get(id)?.callStart === undefined) {
-        stamp(id, 'callStart', t0);
-        stamp(id, 'callEnd', end);
-      }
+      // The first call carrying it (a stamp once set stays): a retry's call does not move them.
+      stamp(id, 'callStart', t0);
+      stamp(id, 'callEnd', t0 + ms);
     }
   };
   req.once('response', (res: http.IncomingMessage) => {

@@ -220,25 +220,27 @@ export function schedTimesFromText(text: string): SchedTimes | null {
  * last (the service's do).
  */
 export function readSchedTimes(pid: number): { main: SchedTimes; all: SchedTimes } | null {
+  let main: SchedTimes | null = null;
+  const all = { runMs: 0, waitMs: 0 };
+  let tids: string[];
   try {
-    const main = schedTimesFromText(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8'));
-    if (!main) return null;
-    const all = { runMs: 0, waitMs: 0 };
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      let t: SchedTimes | null = null;
-      try {
-        t = schedTimesFromText(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
-      } catch {
-        // the thread ended meanwhile
-      }
-      if (!t) continue;
-      all.runMs += t.runMs;
-      all.waitMs += t.waitMs;
-    }
-    return { main, all };
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return null;
   }
+  for (const tid of tids) {
+    let t: SchedTimes | null = null;
+    try {
+      t = schedTimesFromText(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+    } catch {
+      // the thread ended meanwhile (or schedstats are off)
+    }
+    if (!t) continue;
+    if (tid === String(pid)) main = t;
+    all.runMs += t.runMs;
+    all.waitMs += t.waitMs;
+  }
+  return main ? { main, all } : null;
 }
 
 /**

@@ -52,7 +52,6 @@ describe('bench run-queue times from /proc/<pid>/task/<tid>/schedstat', () => {
       const main = after!.main.runMs - before.main.runMs;
       const all = after!.all.runMs - before.all.runMs;
       expect(all - main).toBeGreaterThanOrEqual(40);
-      expect(after!.main.waitMs).toBeGreaterThanOrEqual(before.main.waitMs);
     } finally {
       await busy.terminate();
     }
