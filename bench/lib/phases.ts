@@ -35,12 +35,14 @@ export function phasesOf(s: PhaseStamps): { own: number; parts: Record<Phase, nu
     answered === undefined
   )
     return null;
-  if (!(request <= acceptBegin && acceptBegin <= acceptEnd && acceptEnd <= callStart)) return null;
+  if (!(request <= acceptBegin && acceptBegin <= acceptEnd && acceptBegin <= callStart)) return null;
   if (!(callStart <= callEnd && callEnd <= answered)) return null;
+  // A call that leaves while its accept commits (an early send) hides the rest of the accept: only
+  // the part before the call left is the accept's own; one that outlasts the call shows after it.
   const parts: Record<Phase, number> = {
     'before the accept': acceptBegin - request,
-    'the accept': acceptEnd - acceptBegin,
-    'waiting for its call': callStart - acceptEnd,
+    'the accept': Math.min(acceptEnd, callStart) - acceptBegin,
+    'waiting for its call': Math.max(0, callStart - acceptEnd),
     'after its call': answered - callEnd,
   };
   return { own: Object.values(parts).reduce((a, b) => a + b, 0), parts };

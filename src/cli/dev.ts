@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     step('starting the handoff service');
     const secret = randomBytes(32).toString('base64url');
     mkdirSync(LOCAL_DIR, { recursive: true });
-    for (const f of [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`]) rmSync(f, { force: true });
+    for (const f of [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`, `${STORE_FILE}.sending`])
+      rmSync(f, { force: true });
     const config = loadConfig({
       overrides: {
         salesforce: emulatorSalesforceSettings(creds),

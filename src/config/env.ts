@@ -70,6 +70,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     kind: 'bool',
     help: 'SQLite only: false runs the store on the request thread',
   },
+  {
+    env: 'HANDOFF_STORE_SHARED',
+    path: 'delivery.store.shared',
+    kind: 'bool',
+    help: 'SQLite only: true when several service processes accept into one file',
+  },
   { env: 'DELIVERY_LATENCY_BUDGET_MS', path: 'delivery.latencyBudgetMs', kind: 'int' },
   { env: 'DELIVERY_MAX_ATTEMPTS', path: 'delivery.retry.maxAttempts', kind: 'int' },
   {

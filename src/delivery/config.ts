@@ -24,6 +24,14 @@ export const storeConfigSchema = z.discriminatedUnion('kind', [
        */
       thread: z.boolean().default(true),
       /**
+       * false (the default): this service process is the only one accepting into the file (a lock
+       * beside it, `<path>.lock`, refuses a second): it tells a new handoff id from a known one
+       * itself, and sends a new handoff to Salesforce while its accept commits. true: several
+       * processes accept into the file (every one of them must say so); each accept then commits
+       * before its handoff is sent. See docs/operations.md.
+       */
+      shared: z.boolean().default(false),
+      /**
        * WAL pages (4 KB) after which a commit also checkpoints the WAL into the database file; that
        * commit waits for it. Smaller: shorter, more frequent waits. Default DEFAULT_CHECKPOINT_PAGES
        * (100). See docs/operations.md.
@@ -56,7 +64,7 @@ export const deliveryConfigSchema = z
   .object({
     store: z
       .preprocess(sqliteUnlessKind, storeConfigSchema)
-      .default({ kind: 'sqlite', path: '.local/handoffs.db', thread: true }),
+      .default({ kind: 'sqlite', path: '.local/handoffs.db', thread: true, shared: false }),
     /** Identifies this instance in claims (claimed_by); a random suffix is added when absent. */
     workerId: z.string().min(1).max(120).optional(),
     /** How long submit() waits for delivery before answering 202 with a status URL. */

@@ -226,6 +226,11 @@ export class DeliveryWorker {
     return this.accepting.size;
   }
 
+  /** Whether the service counts as saturated now (see the coalescing note: `saturatedLoad`). */
+  get saturated(): boolean {
+    return this.load() >= this.config.saturatedLoad;
+  }
+
   /** Handoffs accepted-and-claimed here and waiting for a call. */
   get queued(): number {
     return this.queue.length;
@@ -288,6 +293,17 @@ export class DeliveryWorker {
     this.noteArrival(now);
     this.ensureRenewal();
     this.schedule(this.config.gatherWindowMs);
+  }
+
+  /**
+   * Takes a queued handoff back before its call leaves (its accept failed after it was enqueued:
+   * see DurableDeliverer). False when it is not queued here (its call has left, or it never came).
+   */
+  withdraw(handoffId: string): boolean {
+    const i = this.queue.findIndex((q) => q.record.handoffId === handoffId);
+    if (i < 0) return false;
+    this.queue.splice(i, 1);
+    return true;
   }
 
   /** A handoff was stored unclaimed (or is otherwise due in the store): claim soon. */
@@ -694,7 +710,9 @@ export class DeliveryWorker {
     let toSend = batch;
 
     // 1. Whatever an earlier attempt may have written is looked up, never written again.
-    const mustVerify = batch.filter((r) => r.verifyFirst);
+    // (Or an earlier send may have left it there without a record: store/early-send.ts.)
+    const early = this.store.earlySend;
+    const mustVerify = batch.filter((r) => r.verifyFirst || early?.mustVerify(r.handoffId) === true);
     if (mustVerify.length > 0) {
       const ids = mustVerify.map((r) => r.handoffId);
       try {

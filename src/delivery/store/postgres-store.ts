@@ -125,7 +125,7 @@ export class PostgresHandoffStore implements HandoffStore {
       ],
     );
     // Built from the values in hand: reading the jsonb back would only parse what we just wrote.
-    if (inserted[0]) return { kind: 'accepted', record: newRecord(v, prepared) };
+    if (inserted[0]) return { kind: 'accepted', record: newRecord(prepared, now, claim) };
     const existing = await this.get(prepared.handoffId);
     if (!existing) throw new Error('handoff neither inserted nor found');
     return { kind: existing.bodyHash === prepared.bodyHash ? 'duplicate' : 'conflict', record: existing };

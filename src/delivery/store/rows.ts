@@ -89,17 +89,21 @@ export function newRowValues(prepared: PreparedHandoff, now: number, claim?: Acc
   };
 }
 
-/** The record a fresh insert wrote, built from the values in hand (no read back). */
-export function newRecord(v: ReturnType<typeof newRowValues>, prepared: PreparedHandoff): StoredHandoff {
+/**
+ * The record a fresh insert of newRowValues(prepared, now, claim) writes, built from the same inputs
+ * (no read back, no JSON): what accept() answers, and what may be sent before it answers
+ * (HandoffStore.knowsNow).
+ */
+export function newRecord(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): StoredHandoff {
   return {
-    handoffId: v.handoff_id,
-    bodyHash: v.body_hash,
+    handoffId: prepared.handoffId,
+    bodyHash: prepared.bodyHash,
     prepared,
-    state: v.state,
-    attempts: v.attempts,
-    nextAttemptAt: v.now,
-    claimedBy: v.claimed_by,
-    leaseUntil: v.lease_until,
+    state: claim ? 'delivering' : 'accepted',
+    attempts: claim ? 1 : 0,
+    nextAttemptAt: now,
+    claimedBy: claim?.workerId ?? null,
+    leaseUntil: claim?.leaseUntil ?? null,
     verifyFirst: false,
     lastError: null,
     caseId: null,
@@ -109,9 +113,9 @@ export function newRecord(v: ReturnType<typeof newRowValues>, prepared: Prepared
     routing: prepared.decision,
     agent: null,
     salesforceApiCalls: 0,
-    callbackUrl: v.callback_url,
-    acceptedAt: v.now,
-    updatedAt: v.now,
+    callbackUrl: prepared.handoff.operational.callbackUrl ?? null,
+    acceptedAt: now,
+    updatedAt: now,
     deliveredAt: null,
     deadLetteredAt: null,
   };
@@ -131,7 +135,6 @@ export async function acceptAsRow(
   now: number,
   claim?: AcceptClaim,
 ): Promise<AcceptResult> {
-  const values = newRowValues(prepared, now, claim);
-  const r = await write(values);
-  return r.kind === 'accepted' ? { kind: 'accepted', record: newRecord(values, prepared) } : r;
+  const r = await write(newRowValues(prepared, now, claim));
+  return r.kind === 'accepted' ? { kind: 'accepted', record: newRecord(prepared, now, claim) } : r;
 }

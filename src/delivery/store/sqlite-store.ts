@@ -22,6 +22,10 @@ import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
 import { acceptAsRow, rowToRecord, ZERO_COUNTS, type RowAcceptResult } from './rows';
 import type { HandoffRow, newRowValues } from './rows';
+import { SendJournal } from './early-send';
+import type { EarlySend } from './early-send';
+import { lockStoreFile } from './sqlite-lock';
+import type { StoreLock, StoreLockMode } from './sqlite-lock';
 import { DEFAULT_CHECKPOINT_PAGES } from './types';
 import type {
   AcceptClaim,
@@ -77,6 +81,13 @@ export interface SqliteStoreOptions {
    * held commits for 100–820 ms on a small, busy host.
    */
   checkpointPages?: number;
+  /**
+   * The lock this process takes on the file (sqlite-lock.ts; none for ':memory:'): `exclusive` when
+   * it owns the file alone (then the store offers knowsNow), `shared` when several processes accept
+   * into it. None (the default): operator tools and the store's own thread, which accept nothing new
+   * or are covered by the lock of the process they run in.
+   */
+  lock?: StoreLockMode;
 }
 
 /** A whole number of pages, at least 1 (the setting is interpolated into a pragma). */
@@ -97,6 +108,7 @@ const SQL = {
      @claimed_by, @lease_until, @attempts, @now, @now)
    ON CONFLICT (handoff_id) DO NOTHING`,
   get: 'SELECT * FROM handoffs WHERE handoff_id = ?',
+  known: 'SELECT 1 FROM handoffs WHERE handoff_id = ?',
   dueIds: `SELECT handoff_id FROM handoffs WHERE ${DUE_WHERE} ORDER BY next_attempt_at, handoff_id LIMIT @max`,
   claim: `UPDATE handoffs SET verify_first = CASE WHEN state = 'delivering' THEN 1 ELSE verify_first END,
      state = 'delivering', claimed_by = @workerId, lease_until = @leaseUntil, attempts = attempts + 1,
@@ -156,10 +168,20 @@ export class SqliteHandoffStore implements HandoffStore {
   private flushScheduled: NodeJS.Immediate | null = null;
   private readonly writeGroup: Database.Transaction<(group: PendingWrite[]) => WriteSettlement[]>;
 
+  /** See HandoffStore.earlySend: once migrated, when this process holds the file's exclusive lock. */
+  earlySend?: EarlySend;
+  private readonly lock: StoreLock | null;
+
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:')
-      fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-    this.db = new Database(options.path);
+    const file = options.path !== ':memory:';
+    if (file) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    this.lock = file && options.lock ? lockStoreFile(options.path, options.lock) : null;
+    try {
+      this.db = new Database(options.path);
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
@@ -172,6 +194,13 @@ export class SqliteHandoffStore implements HandoffStore {
   migrate(): Promise<void> {
     this.db.exec(SCHEMA);
     this.statements = null;
+    if (this.lock?.mode === 'exclusive' && !this.earlySend) {
+      const path = this.db.name;
+      this.earlySend = new SendJournal({
+        path: `${path}.sending`,
+        knows: (id) => this.s.known.get(id) !== undefined,
+      });
+    }
     return Promise.resolve();
   }
 
@@ -402,6 +431,8 @@ export class SqliteHandoffStore implements HandoffStore {
       while (this.writeQueue.length > 0) this.commitGroup(this.writeQueue.splice(0, WRITE_GROUP_MAX));
       this.db.close();
     }
+    this.earlySend?.close();
+    this.lock?.release();
     const closed = new Error('the handoff store is closed');
     for (const item of this.writeQueue.splice(0)) item.reject(closed);
     return Promise.resolve();

@@ -15,10 +15,15 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
 import { acceptAsRow, type RowAcceptResult } from './rows';
 import type { SqliteStoreOptions } from './sqlite-store';
+import { SendJournal } from './early-send';
+import type { EarlySend } from './early-send';
+import { lockStoreFile } from './sqlite-lock';
+import type { StoreLock } from './sqlite-lock';
 import type {
   AcceptClaim,
   AcceptResult,
@@ -49,6 +54,10 @@ type FailError = StoredError & { verifyFirst: boolean; salesforceApiCalls: numbe
  * same 3 x 16 MB as the main thread) saves about 12 MB of resident memory under load. The old
  * generation is not capped, so a large listing cannot kill the thread.
  */
+/** knowsNow's connection: a point read needs a few pages, and it must never hold the request thread long. */
+const READER_CACHE_KB = 256;
+const READER_BUSY_MS = 50;
+
 export const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
 
 /**
@@ -82,8 +91,39 @@ export class ThreadedSqliteStore implements HandoffStore {
   private outbox: ThreadRequest[] = [];
   private flushScheduled: NodeJS.Immediate | null = null;
 
+  /** See HandoffStore.earlySend: once migrated, when this process holds the file's exclusive lock. */
+  earlySend?: EarlySend;
+  private readonly lock: StoreLock | null;
+  /** The request thread's own connection for knowsNow (opened at its first use, after migrate). */
+  private reader: Database.Statement | null = null;
+  private readerDb: Database.Database | null = null;
+
   constructor(private readonly options: SqliteStoreOptions) {
+    const file = options.path !== ':memory:';
+    this.lock = file && options.lock ? lockStoreFile(options.path, options.lock) : null;
     this.worker = this.spawn();
+  }
+
+  /**
+   * knows() of earlySend: a point read by primary key on this thread: the file is in WAL mode, so it never waits for the
+   * store's thread or its fsync, and sees every committed row (an accept under way is the caller's
+   * to know). A read that cannot run throws; the caller then waits for accept() as usual.
+   */
+  private read(): Database.Statement {
+    if (this.failure) throw this.failure;
+    if (!this.reader) {
+      const db = new Database(this.options.path, { fileMustExist: true, timeout: READER_BUSY_MS });
+      try {
+        db.pragma(`cache_size = -${READER_CACHE_KB}`);
+        db.pragma('query_only = true');
+        this.reader = db.prepare('SELECT 1 FROM handoffs WHERE handoff_id = ?').pluck();
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      this.readerDb = db;
+    }
+    return this.reader;
   }
 
   /**
@@ -193,8 +233,14 @@ export class ThreadedSqliteStore implements HandoffStore {
     }
   }
 
-  migrate(): Promise<void> {
-    return this.call('migrate', []);
+  async migrate(): Promise<void> {
+    await this.call('migrate', []);
+    if (this.lock?.mode === 'exclusive' && !this.earlySend) {
+      this.earlySend = new SendJournal({
+        path: `${this.options.path}.sending`,
+        knows: (id) => this.read().get(id) !== undefined,
+      });
+    }
   }
 
   accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
@@ -270,13 +316,21 @@ export class ThreadedSqliteStore implements HandoffStore {
 
   /** Writes what is queued, closes the database, then ends the thread. */
   async close(): Promise<void> {
-    if (this.failure) return;
+    this.earlySend?.close();
+    this.readerDb?.close();
+    this.readerDb = null;
+    this.reader = null;
+    if (this.failure) {
+      this.lock?.release();
+      return;
+    }
     this.closing = true;
     try {
       await this.call('close', []);
     } finally {
       this.failure ??= new Error('the handoff store is closed');
       await this.worker.terminate();
+      this.lock?.release();
     }
   }
 }

@@ -14,6 +14,7 @@
 import type { HandoffState } from '../../contract/answer';
 import type { DeliveryOutcome, PreparedHandoff } from '../../contract/prepared';
 import type { RoutingDecision } from '../../contract/routing';
+import type { EarlySend } from './early-send';
 
 /**
  * SQLite: WAL pages (4 KB) after which a commit also checkpoints the WAL into the database, ~400 KB
@@ -108,6 +109,12 @@ export interface HandoffStore {
    * leaves the stored record as it is.
    */
   accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult>;
+  /**
+   * Present when a handoff may be sent while its accept commits (early-send.ts): a SQLite file this
+   * process owns alone (`shared` false, locked by sqlite-lock.ts), once migrated. Absent: only
+   * accept() knows whether a handoff is new, and it is sent after its commit.
+   */
+  readonly earlySend?: EarlySend;
   get(handoffId: string): Promise<StoredHandoff | null>;
   /**
    * Claims up to `max` due records for `workerId`: accepted/failed with next_attempt_at ≤ now, or

@@ -46,7 +46,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: validEnv, configDir: emptyDir() });
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 3000, bodyLimitBytes: 2 * 1024 * 1024 });
     expect(config.salesforce).toMatchObject({ mode: 'org', apiVersion: '63.0', authFlow: 'jwt_bearer' });
-    expect(config.delivery.store).toEqual({ kind: 'sqlite', path: '.local/handoffs.db', thread: true });
+    expect(config.delivery.store).toEqual({
+      kind: 'sqlite',
+      path: '.local/handoffs.db',
+      thread: true,
+      shared: false,
+    });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.salesforce)).toBe(true);
     expect(Object.isFrozen(config.delivery.retry)).toBe(true);
@@ -198,21 +203,42 @@ describe('loadConfig', () => {
       env: { ...validEnv, HANDOFF_STORE_URL: 'sqlite:/var/lib/fsc/h.db' },
       configDir: emptyDir(),
     });
-    expect(lite.delivery.store).toEqual({ kind: 'sqlite', path: '/var/lib/fsc/h.db', thread: true });
+    expect(lite.delivery.store).toEqual({
+      kind: 'sqlite',
+      path: '/var/lib/fsc/h.db',
+      thread: true,
+      shared: false,
+    });
     const bad = problemsOf(() =>
       loadConfig({ env: { ...validEnv, BOT_AUTH_PUBLIC_KEYS: 'not a key' }, configDir: emptyDir() }),
     );
     expect(bad[0]).toMatchObject({ path: 'botAuth.publicKeys.0', env: 'BOT_AUTH_PUBLIC_KEYS' });
   });
 
+  it('HANDOFF_STORE_SHARED lets several processes accept into one SQLite file, and is refused for PostgreSQL', () => {
+    const shared = loadConfig({ env: { ...validEnv, HANDOFF_STORE_SHARED: 'true' }, configDir: emptyDir() });
+    expect(shared.delivery.store).toMatchObject({ kind: 'sqlite', shared: true });
+    const pg = problemsOf(() =>
+      loadConfig({
+        env: { ...validEnv, HANDOFF_STORE_URL: 'postgres://db.internal/h', HANDOFF_STORE_SHARED: 'true' },
+        configDir: emptyDir(),
+      }),
+    );
+    expect(pg).toEqual([expect.objectContaining({ env: 'HANDOFF_STORE_SHARED' })]);
+  });
+
   it('HANDOFF_STORE_THREAD puts the SQLite store on the request thread, and is refused for PostgreSQL', () => {
     const alone = loadConfig({ env: { ...validEnv, HANDOFF_STORE_THREAD: 'false' }, configDir: emptyDir() });
-    expect(alone.delivery.store).toEqual({ kind: 'sqlite', path: '.local/handoffs.db', thread: false });
+    expect(alone.delivery.store).toMatchObject({ kind: 'sqlite', path: '.local/handoffs.db', thread: false });
     const withPath = loadConfig({
       env: { ...validEnv, HANDOFF_STORE_URL: '/var/lib/fsc/h.db', HANDOFF_STORE_THREAD: 'no' },
       configDir: emptyDir(),
     });
-    expect(withPath.delivery.store).toEqual({ kind: 'sqlite', path: '/var/lib/fsc/h.db', thread: false });
+    expect(withPath.delivery.store).toMatchObject({
+      kind: 'sqlite',
+      path: '/var/lib/fsc/h.db',
+      thread: false,
+    });
     const pg = problemsOf(() =>
       loadConfig({
         env: { ...validEnv, HANDOFF_STORE_URL: 'postgres://db.internal/h', HANDOFF_STORE_THREAD: 'false' },

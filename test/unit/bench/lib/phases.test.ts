@@ -22,10 +22,27 @@ describe('bench: a handoff’s own time by step', () => {
     });
   });
 
+  it('counts only the part of an accept before its call left, when the call leaves while it commits', () => {
+    // accept begins at 1001 and commits at 1006; the call leaves at 1003 and is answered at 1153
+    const early = {
+      request: 1000,
+      acceptBegin: 1001,
+      acceptEnd: 1006,
+      callStart: 1003,
+      callEnd: 1153,
+      answered: 1154,
+    };
+    expect(phasesOf(early)).toEqual({
+      own: 4,
+      parts: { 'before the accept': 1, 'the accept': 2, 'waiting for its call': 0, 'after its call': 1 },
+    });
+  });
+
   it('says null for a handoff missing a stamp or with stamps out of order', () => {
     const { callStart: _dropped, ...noCall } = stamps(1, 2, 3, 4);
     expect(phasesOf(noCall)).toBeNull();
     expect(phasesOf({ ...stamps(1, 2, 3, 4), acceptEnd: 900 })).toBeNull();
+    expect(phasesOf({ ...stamps(1, 2, 3, 4), callStart: 1000 })).toBeNull(); // the call before the accept began
   });
 
   it('gives each step’s p50/p99 and, of the slow handoffs, which step was the largest', () => {

@@ -34,8 +34,20 @@ describe('SQLite WAL checkpoints (checkpointPages)', () => {
     async ({ thread }) => {
       const often = path.join(dir, 'often.db');
       const never = path.join(dir, 'never.db');
-      const a = await openHandoffStore({ kind: 'sqlite', path: often, thread, checkpointPages: 5 });
-      const b = await openHandoffStore({ kind: 'sqlite', path: never, thread, checkpointPages: 100_000 });
+      const a = await openHandoffStore({
+        kind: 'sqlite',
+        path: often,
+        thread,
+        shared: false,
+        checkpointPages: 5,
+      });
+      const b = await openHandoffStore({
+        kind: 'sqlite',
+        path: never,
+        thread,
+        shared: false,
+        checkpointPages: 100_000,
+      });
       const [sizeOften, sizeNever] = [await dbFileAfter(a, often, 40), await dbFileAfter(b, never, 40)];
       // 40 handoffs of several KB each: tens of pages reached the file that checkpoints every 5 pages.
       expect(sizeOften).toBeGreaterThan(20 * 4096);

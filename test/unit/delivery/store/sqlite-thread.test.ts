@@ -42,7 +42,7 @@ describe('SQLite store on its own thread', () => {
 
   it('with thread: false the service opens the store on the calling thread, and commits to the same file', async () => {
     const file = path.join(dir, 'inline.db');
-    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: false });
+    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: false, shared: false });
     expect(store).toBeInstanceOf(SqliteHandoffStore);
     expect(store).not.toBeInstanceOf(ThreadedSqliteStore);
     await acceptedOnDisk(store, file, 12);
@@ -51,7 +51,7 @@ describe('SQLite store on its own thread', () => {
 
   it('is what the service opens, and what it answers is on disk for another connection', async () => {
     const file = path.join(dir, 'handoffs.db');
-    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: true });
+    const store = await openHandoffStore({ kind: 'sqlite', path: file, thread: true, shared: false });
     expect(store).toBeInstanceOf(ThreadedSqliteStore);
     const { ps, results } = await acceptedOnDisk(store, file, 40);
     // the record handed back carries the very handoff that was sent
