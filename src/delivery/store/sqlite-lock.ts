@@ -28,8 +28,9 @@ export function lockStoreFile(dbPath: string, mode: StoreLockMode): StoreLock {
   const db = new Database(lockPath, { timeout: 0 });
   try {
     // Rollback-journal locking on the lock file: a read transaction holds SHARED, an exclusive one
-    // holds EXCLUSIVE, each until it ends.
-    db.pragma('journal_mode = DELETE');
+    // holds EXCLUSIVE, each until it ends. Nothing is ever written, so the journal stays in memory
+    // (no `-journal` file beside it; OFF is refused for a new, empty file).
+    db.pragma('journal_mode = MEMORY');
     if (mode === 'exclusive') {
       db.exec('BEGIN EXCLUSIVE');
     } else {
