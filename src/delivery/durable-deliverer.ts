@@ -116,10 +116,10 @@ export class DurableDeliverer implements Deliverer {
   readonly callbacks: StatusCallbacks;
   readonly metrics: DeliveryMetrics;
   private readonly waiters = new Map<string, Set<(r: StoredHandoff) => void>>();
-  /** Ids whose accept is under way here, on either path: not known to the store's file yet. */
-  private readonly storing = new Set<string>();
-  /** What the worker reported for a handoff sent early while its accept was still under way. */
-  private readonly reportedWhileStoring = new Map<string, StoredHandoff>();
+  /** Accepts under way here by id, on either path: not known to the store's file yet. */
+  private readonly storing = new Map<string, number>();
+  /** Handoffs sent early whose accept is under way, with what the worker last reported of them. */
+  private readonly reportsWhileStoring = new Map<string, StoredHandoff | null>();
   private readonly log: DeliveryLogger;
   private readonly now: () => number;
   private closed = false;
@@ -153,8 +153,8 @@ export class DurableDeliverer implements Deliverer {
       random: options.random,
     });
     this.worker.onStateChange((r) => {
-      if (this.storing.has(r.handoffId)) this.reportedWhileStoring.set(r.handoffId, r);
-      if (r.state === 'routed') store.earlySend?.delivered(r.handoffId);
+      if (this.reportsWhileStoring.has(r.handoffId)) this.reportsWhileStoring.set(r.handoffId, r);
+      if (r.state === 'routed') store.sendDoubts?.delivered(r.handoffId);
       if (r.state === 'routed' || r.state === 'dead_lettered') this.callbacks.notify(r, r.state);
       this.wake(r);
     });
@@ -178,6 +178,10 @@ export class DurableDeliverer implements Deliverer {
   async submit(prepared: PreparedHandoff): Promise<SubmitResult> {
     if (this.closed) throw unavailable('the service is shutting down', undefined);
     const id = prepared.handoffId;
+    if (this.store.sendDoubts?.mustVerify(id) && this.worker.carries(id)) {
+      // A send of it whose accept failed is still on its way: what it did is not known yet.
+      throw unavailable('this handoff is still being sent; retry with the same handoffId shortly', undefined);
+    }
     const early = this.store.earlySend;
     if (
       early &&
@@ -191,13 +195,26 @@ export class DurableDeliverer implements Deliverer {
     return this.submitAfterAccept(prepared);
   }
 
+  /** Counts an accept of this id under way here (several requests may carry the same id). */
+  private beginStoring(id: string): () => void {
+    this.storing.set(id, (this.storing.get(id) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const n = (this.storing.get(id) ?? 1) - 1;
+      if (n > 0) this.storing.set(id, n);
+      else this.storing.delete(id);
+    };
+  }
+
   /** The accept commits, then the handoff goes to the worker (a replay or conflict is answered). */
   private async submitAfterAccept(prepared: PreparedHandoff): Promise<SubmitResult> {
     const id = prepared.handoffId;
     let accepted;
     const acceptSettled = this.worker.beginAccept();
     const acceptStarted = performance.now();
-    this.storing.add(id);
+    const stored = this.beginStoring(id);
     try {
       // Claimed by this instance's worker in the same commit when it has room: no second round trip.
       accepted = await this.store.accept(prepared, this.now(), this.worker.offerClaim());
@@ -205,11 +222,12 @@ export class DurableDeliverer implements Deliverer {
       this.log.error('handoff store unavailable', { error: errorMessage(err) });
       throw unavailable('the handoff could not be stored; nothing was sent, retry later', err);
     } finally {
-      this.storing.delete(id);
+      stored();
       acceptSettled();
     }
     this.metrics.acceptDuration.observe((performance.now() - acceptStarted) / 1000);
     if (accepted.kind !== 'accepted') return this.answerKnown(accepted);
+    this.store.sendDoubts?.stored(id);
     this.metrics.accepted.inc();
     const settled = await this.deliverWithin(accepted.record, this.options.config.latencyBudgetMs);
     return answerFor(settled ?? accepted.record);
@@ -244,10 +262,11 @@ export class DurableDeliverer implements Deliverer {
     } catch (err) {
       // No journal entry, no early send: the accept commits first, as with a shared store.
       this.log.warn('handoff store: cannot journal an early send', { error: errorMessage(err) });
-      early.settled(id);
+      early.notSent(id);
       return this.submitAfterAccept(prepared);
     }
-    this.storing.add(id);
+    const stored = this.beginStoring(id);
+    this.reportsWhileStoring.set(id, null);
     const acceptStarted = performance.now();
     const accepting = this.store.accept(prepared, now, claim);
     const delivering = this.deliverWithin(record, this.options.config.latencyBudgetMs);
@@ -256,57 +275,49 @@ export class DurableDeliverer implements Deliverer {
       accepted = await accepting;
     } catch (err) {
       this.log.error('handoff store unavailable', { error: errorMessage(err) });
-      const reported = this.reportedWhileStoring.get(id) ?? null;
-      this.storing.delete(id);
-      this.reportedWhileStoring.delete(id);
-      return await this.afterUnstoredSend(early, id, delivering, reported, err);
+      return await this.afterUnstoredSend(early, id, this.reportsWhileStoring.get(id) ?? null, err);
+    } finally {
+      stored();
+      this.reportsWhileStoring.delete(id);
     }
-    this.storing.delete(id);
-    this.reportedWhileStoring.delete(id);
     this.metrics.acceptDuration.observe((performance.now() - acceptStarted) / 1000);
     if (accepted.kind !== 'accepted') {
       // Cannot happen while this process owns the file (the lock): its read and its own accepts
-      // under way said the id was new. The call that left is fenced by the claim it does not hold.
+      // under way said the id was new. Take the early send back if it has not left.
       this.log.error('handoff store: a handoff sent ahead of its accept was already stored', {
         handoffId: id,
       });
+      this.worker.withdraw(id);
+      early.notSent(id);
       return this.answerKnown(accepted);
     }
-    early.settled(id);
+    early.stored(id);
     this.metrics.accepted.inc();
     return answerFor((await delivering) ?? record);
   }
 
   /**
-   * The accept of a handoff sent early failed (the store's thread died, the disk is full). If its call
-   * has not left, it is taken back: nothing was sent (503, retry). If it has, the answer is what
-   * Salesforce said within the budget: delivered is delivered (the service holds no record of it);
-   * otherwise 503, and a retry of the id looks in Salesforce before sending again.
+   * The accept of a handoff sent early failed (the store's thread died, the disk is full): 503 either
+   * way, so every 201/202 answers a stored handoff. If its call has not left, it is taken back and
+   * nothing was sent. If it has, the answer waits for what Salesforce says (within the budget), and
+   * the id stays in doubt until a record of it is stored and Salesforce confirms it: the bot's retry
+   * looks in Salesforce before sending it again, and finds it there if this call wrote it.
    */
   private async afterUnstoredSend(
     early: EarlySend,
     id: string,
-    delivering: Promise<StoredHandoff | null>,
     reported: StoredHandoff | null,
     err: unknown,
-  ): Promise<SubmitResult> {
+  ): Promise<never> {
     if (this.worker.withdraw(id)) {
-      early.settled(id);
+      early.notSent(id);
       throw unavailable('the handoff could not be stored; nothing was sent, retry later', err);
     }
     early.inDoubt(id);
-    // Without a record nothing retries it here: its first outcome is the answer (or the budget runs out).
-    const settled =
-      reported ??
-      (await Promise.race([delivering, this.reportOf(id, this.options.config.latencyBudgetMs, () => true)]));
-    if (settled && (settled.state === 'routed' || settled.state === 'agent_assigned')) {
-      this.log.error('handoff delivered but not stored: its status cannot be looked up here', {
-        handoffId: id,
-      });
-      return answerFor(settled);
-    }
+    // Without a record nothing retries it here; its first outcome ends the call (or the budget runs out).
+    if (!reported) await this.reportOf(id, this.options.config.latencyBudgetMs, () => true);
     throw unavailable(
-      'the handoff could not be stored, and it may have reached Salesforce; retry with the same handoffId (the retry looks in Salesforce before sending again)',
+      'the handoff could not be stored, and it may have reached Salesforce; retry with the same handoffId (the retry looks in Salesforce before sending it again)',
       err,
     );
   }

@@ -306,6 +306,13 @@ export class DeliveryWorker {
     return true;
   }
 
+  /** Whether this worker has the handoff queued or in a call right now. */
+  carries(handoffId: string): boolean {
+    if (this.queue.some((q) => q.record.handoffId === handoffId)) return true;
+    for (const f of this.inFlight) if (f.ids.includes(handoffId)) return true;
+    return false;
+  }
+
   /** A handoff was stored unclaimed (or is otherwise due in the store): claim soon. */
   kick(): void {
     if (!this.running) return;
@@ -711,8 +718,8 @@ export class DeliveryWorker {
 
     // 1. Whatever an earlier attempt may have written is looked up, never written again.
     // (Or an earlier send may have left it there without a record: store/early-send.ts.)
-    const early = this.store.earlySend;
-    const mustVerify = batch.filter((r) => r.verifyFirst || early?.mustVerify(r.handoffId) === true);
+    const doubts = this.store.sendDoubts;
+    const mustVerify = batch.filter((r) => r.verifyFirst || doubts?.mustVerify(r.handoffId) === true);
     if (mustVerify.length > 0) {
       const ids = mustVerify.map((r) => r.handoffId);
       try {

@@ -14,6 +14,8 @@
  * stays open), so the operating system releases them when the process ends, however it ends.
  * Operator tools that only read and requeue (npm run handoffs) take no lock: they insert no handoff.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 
 export type StoreLockMode = 'exclusive' | 'shared';
@@ -24,7 +26,8 @@ export interface StoreLock {
 }
 
 export function lockStoreFile(dbPath: string, mode: StoreLockMode): StoreLock {
-  const lockPath = `${dbPath}.lock`;
+  // Beside the file itself, whatever path (a symbolic link, a relative one) names it.
+  const lockPath = `${realPath(dbPath)}.lock`;
   const db = new Database(lockPath, { timeout: 0 });
   try {
     // Rollback-journal locking on the lock file: a read transaction holds SHARED, an exclusive one
@@ -63,4 +66,14 @@ function inUse(dbPath: string, mode: StoreLockMode): Error {
   return Object.assign(new Error(`the handoff store ${dbPath} is in use: ${how}`), {
     code: 'STORE_IN_USE',
   });
+}
+
+/** The file's real path; for a file not made yet, its directory's real path and its name. */
+function realPath(file: string): string {
+  const absolute = path.resolve(file);
+  try {
+    return fs.realpathSync(absolute);
+  } catch {
+    return path.join(fs.realpathSync(path.dirname(absolute)), path.basename(absolute));
+  }
 }

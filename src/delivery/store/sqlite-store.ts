@@ -170,36 +170,48 @@ export class SqliteHandoffStore implements HandoffStore {
 
   /** See HandoffStore.earlySend: once migrated, when this process holds the file's exclusive lock. */
   earlySend?: EarlySend;
+  /** See HandoffStore.sendDoubts: once migrated, when this process holds a lock on the file. */
+  sendDoubts?: SendJournal;
   private readonly lock: StoreLock | null;
 
   constructor(options: SqliteStoreOptions) {
     const file = options.path !== ':memory:';
     if (file) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     this.lock = file && options.lock ? lockStoreFile(options.path, options.lock) : null;
-    try {
-      this.db = new Database(options.path);
-    } catch (err) {
-      this.lock?.release();
-      throw err;
-    }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma(`wal_autocheckpoint = ${checkpointPages(options.checkpointPages)}`);
+    this.db = this.open(options);
     this.writeGroup = this.db.transaction((group: PendingWrite[]) =>
       group.map((item) => this.writeOne(item)),
     );
   }
 
+  /** The database in WAL mode; on a failure nothing stays open (nor locked). */
+  private open(options: SqliteStoreOptions): Database.Database {
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(options.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma(`wal_autocheckpoint = ${checkpointPages(options.checkpointPages)}`);
+      return db;
+    } catch (err) {
+      db?.close();
+      this.lock?.release();
+      throw err;
+    }
+  }
+
   migrate(): Promise<void> {
     this.db.exec(SCHEMA);
     this.statements = null;
-    if (this.lock?.mode === 'exclusive' && !this.earlySend) {
-      const path = this.db.name;
-      this.earlySend = new SendJournal({
-        path: `${path}.sending`,
+    if (this.lock && !this.sendDoubts) {
+      const journal = new SendJournal({
+        path: `${this.db.name}.sending`,
         knows: (id) => this.s.known.get(id) !== undefined,
+        owner: this.lock.mode === 'exclusive',
       });
+      this.sendDoubts = journal;
+      if (this.lock.mode === 'exclusive') this.earlySend = journal;
     }
     return Promise.resolve();
   }
@@ -234,6 +246,19 @@ export class SqliteHandoffStore implements HandoffStore {
       this.writeQueue.push({ write, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) this.flushScheduled = setImmediate(() => this.flushWrites());
     });
+  }
+
+  /**
+   * Commits what waits for the group commit first, so a read or a mark of a handoff takes effect
+   * after every write made before it: a handoff sent while its accept commits (early-send.ts) can
+   * fail, and be marked so, before the accept's group has been written; the mark must find its row.
+   * (Claims and listings do not wait: what they miss, the next one finds.)
+   */
+  private inOrder(): void {
+    if (this.writeQueue.length === 0) return;
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flushScheduled = null;
+    while (this.writeQueue.length > 0) this.commitGroup(this.writeQueue.splice(0, WRITE_GROUP_MAX));
   }
 
   /** Writes what is queued, WRITE_GROUP_MAX writes per transaction; the rest on the next turn. */
@@ -282,6 +307,7 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   get(handoffId: string): Promise<StoredHandoff | null> {
+    this.inOrder();
     return Promise.resolve(this.getSync(handoffId));
   }
 
@@ -302,6 +328,7 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   renewLease(ids: string[], workerId: string, leaseUntil: number, now: number): Promise<string[]> {
+    this.inOrder();
     const stmt = this.s.renew;
     const run = this.db.transaction(() =>
       ids.filter((id) => stmt.run({ id, workerId, leaseUntil, now }).changes === 1),
@@ -310,6 +337,7 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   markDelivered(id: string, workerId: string, outcome: DeliveredOutcome, now: number): Promise<boolean> {
+    this.inOrder();
     return Promise.resolve(this.deliveredSync(id, workerId, outcome, now));
   }
 
@@ -345,10 +373,12 @@ export class SqliteHandoffStore implements HandoffStore {
     nextAttemptAt: number,
     now: number,
   ): Promise<boolean> {
+    this.inOrder();
     return Promise.resolve(this.fail(id, workerId, 'failed', error, nextAttemptAt, now));
   }
 
   markDeadLetter(id: string, workerId: string, error: FailError, now: number): Promise<boolean> {
+    this.inOrder();
     return Promise.resolve(this.fail(id, workerId, 'dead_lettered', error, now, now));
   }
 
@@ -375,11 +405,13 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   markAgentAssigned(id: string, agent: AgentAssignment, now: number): Promise<boolean> {
+    this.inOrder();
     const r = this.s.agentAssigned.run({ id, agent: JSON.stringify(agent), now });
     return Promise.resolve(r.changes === 1);
   }
 
   release(ids: string[], workerId: string, now: number, verifyFirst = false): Promise<number> {
+    this.inOrder();
     const stmt = this.s.release;
     const verify = verifyFirst ? 1 : 0;
     const run = this.db.transaction(() =>
@@ -389,6 +421,7 @@ export class SqliteHandoffStore implements HandoffStore {
   }
 
   requeue(id: string, now: number): Promise<boolean> {
+    this.inOrder();
     const r = this.s.requeue.run({ id, now });
     return Promise.resolve(r.changes === 1);
   }
@@ -431,7 +464,7 @@ export class SqliteHandoffStore implements HandoffStore {
       while (this.writeQueue.length > 0) this.commitGroup(this.writeQueue.splice(0, WRITE_GROUP_MAX));
       this.db.close();
     }
-    this.earlySend?.close();
+    this.sendDoubts?.close();
     this.lock?.release();
     const closed = new Error('the handoff store is closed');
     for (const item of this.writeQueue.splice(0)) item.reject(closed);

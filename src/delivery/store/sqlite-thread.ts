@@ -93,6 +93,8 @@ export class ThreadedSqliteStore implements HandoffStore {
 
   /** See HandoffStore.earlySend: once migrated, when this process holds the file's exclusive lock. */
   earlySend?: EarlySend;
+  /** See HandoffStore.sendDoubts: once migrated, when this process holds a lock on the file. */
+  sendDoubts?: SendJournal;
   private readonly lock: StoreLock | null;
   /** The request thread's own connection for knowsNow (opened at its first use, after migrate). */
   private reader: Database.Statement | null = null;
@@ -101,7 +103,12 @@ export class ThreadedSqliteStore implements HandoffStore {
   constructor(private readonly options: SqliteStoreOptions) {
     const file = options.path !== ':memory:';
     this.lock = file && options.lock ? lockStoreFile(options.path, options.lock) : null;
-    this.worker = this.spawn();
+    try {
+      this.worker = this.spawn();
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
   }
 
   /**
@@ -235,11 +242,14 @@ export class ThreadedSqliteStore implements HandoffStore {
 
   async migrate(): Promise<void> {
     await this.call('migrate', []);
-    if (this.lock?.mode === 'exclusive' && !this.earlySend) {
-      this.earlySend = new SendJournal({
+    if (this.lock && !this.sendDoubts) {
+      const journal = new SendJournal({
         path: `${this.options.path}.sending`,
         knows: (id) => this.read().get(id) !== undefined,
+        owner: this.lock.mode === 'exclusive',
       });
+      this.sendDoubts = journal;
+      if (this.lock.mode === 'exclusive') this.earlySend = journal;
     }
   }
 
@@ -316,7 +326,7 @@ export class ThreadedSqliteStore implements HandoffStore {
 
   /** Writes what is queued, closes the database, then ends the thread. */
   async close(): Promise<void> {
-    this.earlySend?.close();
+    this.sendDoubts?.close();
     this.readerDb?.close();
     this.readerDb = null;
     this.reader = null;

@@ -14,7 +14,7 @@
 import type { HandoffState } from '../../contract/answer';
 import type { DeliveryOutcome, PreparedHandoff } from '../../contract/prepared';
 import type { RoutingDecision } from '../../contract/routing';
-import type { EarlySend } from './early-send';
+import type { EarlySend, SendDoubts } from './early-send';
 
 /**
  * SQLite: WAL pages (4 KB) after which a commit also checkpoints the WAL into the database, ~400 KB
@@ -115,6 +115,11 @@ export interface HandoffStore {
    * accept() knows whether a handoff is new, and it is sent after its commit.
    */
   readonly earlySend?: EarlySend;
+  /**
+   * Ids a send may have left in Salesforce without a record here (early-send.ts): the worker looks
+   * in Salesforce before sending one. Present on a SQLite file the service accepts into, owned or shared.
+   */
+  readonly sendDoubts?: SendDoubts;
   get(handoffId: string): Promise<StoredHandoff | null>;
   /**
    * Claims up to `max` due records for `workerId`: accepted/failed with next_attempt_at ≤ now, or

@@ -175,40 +175,42 @@ describe('sending a handoff while its accept commits (a SQLite file this process
     expect(d.store.earlySend?.mustVerify(p.handoffId)).toBe(false);
   });
 
-  it('an accept that fails after the call left answers by what Salesforce said; a retry looks there first', async () => {
+  it('an accept that fails after the call left is answered 503; a replay looks in Salesforce and does not write it again', async () => {
     const gate = deferred();
     const p = prepared();
-    const d = await open({ failing: (id) => (id === p.handoffId ? gate.promise : undefined) });
-    const answer = d.submit(p);
-    await until(() => sf.writes.get(p.handoffId) === 1); // delivered while the accept is held
-    await new Promise((r) => setTimeout(r, 20)); // the worker has its outcome
-    gate.resolve(); // …then the accept fails
-    expect((await answer).state).toBe('delivered'); // Salesforce has it: the bot is told so
-    expect(sf.writes.get(p.handoffId)).toBe(1);
-
-    // The same, but Salesforce's answer is lost: 503, and the retry finds it instead of writing it again.
-    const q = prepared();
-    const gate2 = deferred();
-    await d.close();
-    deliverer = null;
-    sf.script.push('commit_then_unknown');
     let failed = false; // only its first accept fails
-    const d2 = await open({
-      budgetMs: 300,
-      failing: (id) => (id === q.handoffId && !failed ? ((failed = true), gate2.promise) : undefined),
+    const d = await open({
+      failing: (id) => (id === p.handoffId && !failed ? ((failed = true), gate.promise) : undefined),
     });
-    const lost = d2.submit(q).catch((e: unknown) => e);
-    await until(() => sf.writes.get(q.handoffId) === 1);
-    gate2.resolve();
-    const err = await lost; // no outcome comes back: 503 once the budget runs out
+    const answer = d.submit(p).catch((e: unknown) => e);
+    await until(() => sf.writes.get(p.handoffId) === 1); // delivered while the accept is held
+    await new Promise((r) => setTimeout(r, 20)); // the worker has its outcome: routed
+    gate.resolve(); // …then the accept fails
+    const err = await answer;
+    // No record, so no 201: every 2xx answers a stored handoff.
     expect(isAppError(err) && err.status === 503 && /may have reached Salesforce/.test(err.message)).toBe(
       true,
     );
-    expect(d2.store.earlySend?.mustVerify(q.handoffId)).toBe(true);
-    const retry = await d2.submit(q);
+    expect(d.store.earlySend?.mustVerify(p.handoffId)).toBe(true); // confirmed, but not stored
+    const retry = await d.submit(p);
     expect(retry.state).toBe('delivered');
-    expect(sf.verified.flat()).toContain(q.handoffId); // looked first…
-    expect(sf.writes.get(q.handoffId)).toBe(1); // …and did not write it again
+    expect(sf.verified.flat()).toContain(p.handoffId); // looked first…
+    expect(sf.writes.get(p.handoffId)).toBe(1); // …and did not write it again
+    expect((await d.store.get(p.handoffId))?.state).toBe('routed'); // stored now
+    expect(d.store.earlySend?.mustVerify(p.handoffId)).toBe(false);
+  });
+
+  it('a call that fails before its early accept is written is still marked on the right row', async () => {
+    // A permanent failure comes back at once (no network): its dead-letter mark is made before the
+    // accept's group commit has run, and must not miss the row.
+    sf.script.push({ retry: 'permanent', code: 'INVALID_FIELD' });
+    const d = await open({ budgetMs: 5_000 });
+    const p = prepared();
+    const started = Date.now();
+    const r = await d.submit(p);
+    expect(Date.now() - started).toBeLessThan(2_000); // not the whole budget
+    expect(r.record.state).toBe('dead_lettered');
+    expect((await d.store.get(p.handoffId))?.state).toBe('dead_lettered');
   });
 
   it('after a crash between the send and the commit, the next owner looks in Salesforce before sending it again', async () => {
@@ -224,7 +226,34 @@ describe('sending a handoff while its accept commits (a SQLite file this process
     expect(r.state).toBe('delivered');
     expect(sf.verified.flat()).toContain(q.handoffId);
     expect(sf.writes.get(q.handoffId)).toBe(1);
-    expect(d.store.earlySend?.mustVerify(q.handoffId)).toBe(false);
+  });
+});
+
+describe('a crashed owner’s journal, read by a process that shares the file', () => {
+  it('the retry looks in Salesforce before sending, though nothing is sent early', async () => {
+    const sf = new FakeSalesforce();
+    const file = path.join(dir, 'h.db');
+    const q = prepared();
+    fs.writeFileSync(`${file}.sending`, `${q.handoffId}\t${Date.now()}\n`);
+    await sf.deliver([q]); // the owner's call did reach Salesforce
+    const d = await createDurableDeliverer({
+      config: deliveryConfigSchema.parse({
+        store: { kind: 'sqlite', path: file, shared: true },
+        pollIntervalMs: 60_000,
+        latencyBudgetMs: 10_000,
+      }),
+      deliver: sf.deliver,
+      findDelivered: sf.findDelivered,
+    });
+    try {
+      expect(d.store.earlySend).toBeUndefined();
+      expect(d.store.sendDoubts?.mustVerify(q.handoffId)).toBe(true);
+      expect((await d.submit(q)).state).toBe('delivered');
+      expect(sf.verified.flat()).toContain(q.handoffId);
+      expect(sf.writes.get(q.handoffId)).toBe(1);
+    } finally {
+      await d.close();
+    }
   });
 });
 
@@ -245,8 +274,22 @@ describe('the early-send journal', () => {
     expect(j.mustVerify('ho-old')).toBe(false);
     // The file now holds only what still counts, so another crash keeps it.
     expect(readJournal(file).map(([id]) => id)).toEqual(['ho-lost']);
+    j.delivered('ho-lost'); // confirmed by Salesforce, but no record here yet: still in doubt
+    expect(j.mustVerify('ho-lost')).toBe(true);
+    j.stored('ho-lost');
     j.delivered('ho-lost');
     expect(j.mustVerify('ho-lost')).toBe(false);
+    j.close();
+  });
+
+  it('a process sharing the file reads the ids in doubt, and writes nothing', () => {
+    const file = path.join(dir, 'h.db.sending');
+    const text = `ho-lost\t${Date.now()}\n`;
+    fs.writeFileSync(file, text);
+    const j = new SendJournal({ path: file, knows: () => false, owner: false });
+    expect(j.mustVerify('ho-lost')).toBe(true);
+    expect(() => j.sending('ho-new')).toThrow(/only the owner/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
     j.close();
   });
 
@@ -256,7 +299,7 @@ describe('the early-send journal', () => {
     const j = new SendJournal({ path: file, knows: () => false, now: () => t, rewriteBytes: 200 });
     for (let i = 0; i < 20; i++) {
       j.sending(`ho-${i}`);
-      if (i !== 7) j.settled(`ho-${i}`);
+      if (i !== 7) j.stored(`ho-${i}`);
       t += 1;
     }
     j.sending('ho-x');
@@ -273,12 +316,16 @@ describe('the early-send journal', () => {
     next.close();
   });
 
-  it('an accept that failed after its call left puts the id in doubt until Salesforce confirms it', () => {
+  it('an accept that failed after its call left keeps the id in doubt until it is stored and confirmed', () => {
     const j = new SendJournal({ path: path.join(dir, 'j.sending'), knows: () => false });
     j.sending('ho-a');
     j.inDoubt('ho-a');
     expect(j.mustVerify('ho-a')).toBe(true);
     j.delivered('ho-a');
+    expect(j.mustVerify('ho-a')).toBe(true);
+    j.stored('ho-a'); // the retry's record: its send looks first…
+    expect(j.mustVerify('ho-a')).toBe(true);
+    j.delivered('ho-a'); // …and Salesforce confirms it
     expect(j.mustVerify('ho-a')).toBe(false);
     j.close();
   });
