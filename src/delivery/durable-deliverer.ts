@@ -178,6 +178,7 @@ export class DurableDeliverer implements Deliverer {
   async submit(prepared: PreparedHandoff): Promise<SubmitResult> {
     if (this.closed) throw unavailable('the service is shutting down', undefined);
     const id = prepared.handoffId;
+    const arrivedAt = this.now();
     if (this.store.sendDoubts?.mustVerify(id) && this.worker.carries(id)) {
       // A send of it whose accept failed is still on its way: what it did is not known yet.
       throw unavailable('this handoff is still being sent; retry with the same handoffId shortly', undefined);
@@ -190,9 +191,9 @@ export class DurableDeliverer implements Deliverer {
       !this.worker.saturated
     ) {
       const claim = this.worker.offerClaim();
-      if (claim && this.isNew(early, id)) return this.submitEarly(early, prepared, claim);
+      if (claim && this.isNew(early, id)) return this.submitEarly(early, prepared, claim, arrivedAt);
     }
-    return this.submitAfterAccept(prepared);
+    return this.submitAfterAccept(prepared, arrivedAt);
   }
 
   /** Counts an accept of this id under way here (several requests may carry the same id). */
@@ -209,7 +210,7 @@ export class DurableDeliverer implements Deliverer {
   }
 
   /** The accept commits, then the handoff goes to the worker (a replay or conflict is answered). */
-  private async submitAfterAccept(prepared: PreparedHandoff): Promise<SubmitResult> {
+  private async submitAfterAccept(prepared: PreparedHandoff, arrivedAt: number): Promise<SubmitResult> {
     const id = prepared.handoffId;
     let accepted;
     const acceptSettled = this.worker.beginAccept();
@@ -229,7 +230,7 @@ export class DurableDeliverer implements Deliverer {
     if (accepted.kind !== 'accepted') return this.answerKnown(accepted);
     this.store.sendDoubts?.stored(id);
     this.metrics.accepted.inc();
-    const settled = await this.deliverWithin(accepted.record, this.options.config.latencyBudgetMs);
+    const settled = await this.deliverWithin(accepted.record, this.options.config.latencyBudgetMs, arrivedAt);
     return answerFor(settled ?? accepted.record);
   }
 
@@ -253,6 +254,7 @@ export class DurableDeliverer implements Deliverer {
     early: EarlySend,
     prepared: PreparedHandoff,
     claim: AcceptClaim,
+    arrivedAt: number,
   ): Promise<SubmitResult> {
     const id = prepared.handoffId;
     const now = this.now();
@@ -263,13 +265,13 @@ export class DurableDeliverer implements Deliverer {
       // No journal entry, no early send: the accept commits first, as with a shared store.
       this.log.warn('handoff store: cannot journal an early send', { error: errorMessage(err) });
       early.notSent(id);
-      return this.submitAfterAccept(prepared);
+      return this.submitAfterAccept(prepared, arrivedAt);
     }
     const stored = this.beginStoring(id);
     this.reportsWhileStoring.set(id, null);
     const acceptStarted = performance.now();
     const accepting = this.store.accept(prepared, now, claim);
-    const delivering = this.deliverWithin(record, this.options.config.latencyBudgetMs);
+    const delivering = this.deliverWithin(record, this.options.config.latencyBudgetMs, arrivedAt);
     let accepted: AcceptResult;
     try {
       accepted = await accepting;
@@ -367,7 +369,11 @@ export class DurableDeliverer implements Deliverer {
    * accepted record stands. Never throws for a store read failure: the handoff is stored, so it is
    * pending.
    */
-  private async deliverWithin(accepted: StoredHandoff, budgetMs: number): Promise<StoredHandoff | null> {
+  private async deliverWithin(
+    accepted: StoredHandoff,
+    budgetMs: number,
+    arrivedAt: number,
+  ): Promise<StoredHandoff | null> {
     const id = accepted.handoffId;
     // While the circuit is open nothing is sent: answer 202 at once instead of waiting out the budget.
     if (budgetMs > 0 && this.worker.isRunning && this.worker.breaker.state !== 'open') {
@@ -377,12 +383,12 @@ export class DurableDeliverer implements Deliverer {
         budgetMs,
         (r) => SETTLED.has(r.state) || (r.state === 'failed' && r.nextAttemptAt > deadline),
       );
-      this.worker.enqueue(accepted);
+      this.worker.enqueue(accepted, arrivedAt);
       const reported = await settled;
       if (reported) return reported;
     } else {
       // Nothing was waited for: the record accept returned is what the store holds.
-      this.worker.enqueue(accepted);
+      this.worker.enqueue(accepted, arrivedAt);
       return null;
     }
     try {

@@ -23,9 +23,11 @@
  *
  * Coalescing follows the arrival rate. A call leaves as soon as a slot is free with whatever is
  * queued (up to what fits one call: `maxBatchSize` handoffs and, with `cost`, `maxCallCost` graph
- * nodes), unless holding is worth it: when as many handoffs arrived in the last `maxHoldMs` as the
- * call still has room for, the call would fill within about `maxHoldMs` at that rate, so the queued
- * handoffs are held until it fills or the oldest has waited `maxHoldMs`. A lone handoff never
+ * nodes), unless holding is worth it: when as many handoffs arrived in the last `maxHoldMs` (reached
+ * the service: `enqueue`'s arrivedAt, so accepts that a stall released together are not taken for a
+ * fast stream) as the call still has room for, the call would fill within about `maxHoldMs` at
+ * that rate, so the queued handoffs are held until it fills or the oldest has waited `maxHoldMs`.
+ * A lone handoff never
  * waits, and a steady stream that cannot fill a call that fast (200/s fills a 31-graph call in
  * 150 ms) is not held to fill one; a burst goes out in full calls. With every slot busy, what
  * arrives queues and leaves in the fullest calls there are when slots free. While more handoffs
@@ -275,8 +277,11 @@ export class DeliveryWorker {
     };
   }
 
-  /** A handoff accepted with this worker's claim (offerClaim): deliver it soon. */
-  enqueue(record: StoredHandoff): void {
+  /**
+   * A handoff accepted with this worker's claim (offerClaim): deliver it soon. `arrivedAt` (epoch
+   * ms, default now): when its request reached the service, for the arrival rate coalescing goes by.
+   */
+  enqueue(record: StoredHandoff, arrivedAt?: number): void {
     if (record.claimedBy !== this.workerId || record.state !== 'delivering') {
       this.kick();
       return;
@@ -290,7 +295,9 @@ export class DeliveryWorker {
     }
     const now = this.now();
     this.queue.push({ record, cost: this.measure(record), queuedAt: now });
-    this.noteArrival(now);
+    // The rate the filling rule goes by is the rate handoffs reach the service: accepts released
+    // together after a stall are not a stream that will go on at that rate.
+    this.noteArrival(Math.min(arrivedAt ?? now, now));
     this.ensureRenewal();
     this.schedule(this.config.gatherWindowMs);
   }

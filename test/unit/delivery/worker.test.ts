@@ -384,13 +384,14 @@ describe('DeliveryWorker', () => {
       return w;
     };
     /** n handoffs accepted by this instance at once, claimed as they are stored (as submit does). */
-    const arrive = async (n: number, w: DeliveryWorker) => {
+    /** n handoffs accepted and enqueued together; `arrivedAt(i)`: when each reached the service. */
+    const arrive = async (n: number, w: DeliveryWorker, arrivedAt?: (i: number) => number) => {
       const records = [];
       for (let i = 0; i < n; i++) {
         const r = await store.accept(prepared(), clock, w.offerClaim());
         records.push(r.record);
       }
-      for (const r of records) w.enqueue(r);
+      records.forEach((r, i) => w.enqueue(r, arrivedAt?.(i)));
       await w.pumpNow();
       return records.map((r) => r.handoffId);
     };
@@ -445,6 +446,19 @@ describe('DeliveryWorker', () => {
       expect(await waits()).toEqual({ none: { n: 1, ms: 0 }, filling: { n: 4, ms: 30 } });
       await settle(allRouted(5), 'all routed');
       expect([...sf.writes.values()].every((n) => n === 1)).toBe(true);
+    });
+
+    it('handoffs released together after a stall are not held to fill a call: they arrived over its length', async () => {
+      const w = await running({ maxHoldMs: 50, maxBatchSize: 4 });
+      const [first] = await arrive(1, w);
+      expect(sf.batches).toEqual([[first]]);
+      clock += 200;
+      // Three whose accepts were held up together: they reached the service every 50 ms.
+      const three = await arrive(3, w, (i) => clock - 150 + 50 * i);
+      expect(sf.batches).toHaveLength(2); // 2 arrivals in the last 50 ms: no call fills that fast
+      expect(sorted(sf.batches[1])).toEqual(sorted(three));
+      expect(await waits()).toEqual({ none: { n: 4, ms: 0 } });
+      await settle(allRouted(4), 'all routed');
     });
 
     it('while the service is saturated, a call with room to spare waits for the one in flight', async () => {
