@@ -303,6 +303,8 @@ interface Context {
   bot: BotAuth;
   progress: Progress;
   profiles: { scenario: string; file: string; summary: ProfileSummary }[];
+  /** The service's node flags have been printed (once per run). */
+  flagsShown?: boolean;
 }
 
 function label(name: ScenarioName, o: Options): string {
@@ -452,6 +454,12 @@ async function coalescedScenario(
     tracePhases: opts.trace,
     echo: opts.verbose,
   });
+  if (!ctx.flagsShown) {
+    ctx.flagsShown = true;
+    progress.log(
+      `the service runs as npm start runs it (scripts/start.sh), node flags: ${svc.nodeFlags.join(' ') || '(none)'}`,
+    );
+  }
   let row: ScenarioRow | undefined;
   let responses: ResponseRecord[] = [];
   const notes: string[] = [];

@@ -43,6 +43,8 @@ export interface RunningService {
   child: Child;
   url: string;
   storePath: string;
+  /** The node flags the service runs with (read back from its process: what scripts/start.sh chose, and the bench's own). */
+  nodeFlags: string[];
 }
 
 export function freePort(): Promise<number> {
@@ -121,13 +123,39 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     env.BENCH_TRACE_FILE = o.traceFile;
     if (o.tracePhases) env.BENCH_TRACE_PHASES = '1';
   }
-  args.push(join(o.buildRoot, o.entry));
-  const child = spawnChild('service', process.execPath, args, {
-    env,
-    cwd: o.buildRoot,
-    echo: o.echo ?? false,
-  });
+  // Started as `npm start` starts it (scripts/start.sh: node flags for the host, then exec, so the
+  // pid stays the service's); a build without the script, node directly.
+  const launcher = join(o.repoRoot, 'scripts', 'start.sh');
+  const entry = join(o.buildRoot, o.entry);
+  const child = existsSync(launcher)
+    ? spawnChild('service', 'sh', [launcher, ...args], {
+        env: {
+          ...env,
+          FSC_ENTRY: entry,
+          ...(process.env.FSC_NODE_FLAGS !== undefined ? { FSC_NODE_FLAGS: process.env.FSC_NODE_FLAGS } : {}),
+        },
+        cwd: o.buildRoot,
+        echo: o.echo ?? false,
+      })
+    : spawnChild('service', process.execPath, [...args, entry], {
+        env,
+        cwd: o.buildRoot,
+        echo: o.echo ?? false,
+      });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000, child);
-  return { child, url, storePath };
+  return { child, url, storePath, nodeFlags: nodeFlagsOf(child.pid, entry) };
+}
+
+/** The flags between node and the entry on the process's command line (Linux /proc; else none). */
+export function nodeFlagsOf(pid: number | undefined, entry: string): string[] {
+  if (pid === undefined) return [];
+  let words: string[];
+  try {
+    words = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+  const end = words.indexOf(entry);
+  return end < 0 ? [] : words.slice(1, end); // not (yet) node running that entry: none
 }
