@@ -94,7 +94,8 @@ export const deliveryConfigSchema = z
     maxPartialHoldMs: z.number().int().min(0).max(5_000).default(1_000),
     /**
      * Event-loop utilization (0..1) at which the service counts as saturated (requests are queueing):
-     * reached over the last ~100 ms and over the last ~20 ms alike (the worker's eventLoopLoad).
+     * reached over the last ~250 ms and over the last ~20 ms alike for the saturation rule's holds
+     * (~100 ms for stopping early sends; the worker's eventLoopLoad).
      */
     saturatedLoad: z.number().min(0.1).max(1).default(0.8),
     /** How often the worker looks for due retries and expired leases when nothing else wakes it. */
