@@ -27,10 +27,9 @@
  * the service: `enqueue`'s arrivedAt, so accepts that a stall released together are not taken for a
  * fast stream) as the call still has room for, the call would fill within about `maxHoldMs` at
  * that rate, so the queued handoffs are held until it fills or the oldest has waited `maxHoldMs`.
- * A lone handoff never
- * waits, and a steady stream that cannot fill a call that fast (200/s fills a 31-graph call in
- * 150 ms) is not held to fill one; a burst goes out in full calls. With every slot busy, what
- * arrives queues and leaves in the fullest calls there are when slots free. While more handoffs
+ * A lone handoff never waits, and a steady stream that cannot fill a call that fast (200/s fills a
+ * 31-graph call in 150 ms) is not held to fill one; a burst goes out in full calls. With every slot
+ * busy, what arrives queues and leaves in the fullest calls there are when slots free. While more handoffs
  * are on their way (another is being accepted: `beginAccept`), once `maxPartialCalls` calls with
  * room to spare are in flight, another waits for one of them to answer, at most `maxHoldMs` (a bound
  * on the wait, not a cap on calls: beyond them, at most one more partial call per `maxHoldMs`), or

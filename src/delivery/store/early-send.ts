@@ -181,6 +181,19 @@ export class SendJournal implements EarlySend {
   }
 }
 
+/**
+ * The journal of a store's file, once the store is migrated: read (and, by the owner, written) by a
+ * process holding the file's lock; none without a lock (':memory:', the operator CLI).
+ */
+export function journalFor(
+  lock: { mode: 'exclusive' | 'shared' } | null,
+  dbPath: string,
+  knows: (handoffId: string) => boolean,
+): SendJournal | undefined {
+  if (!lock) return undefined;
+  return new SendJournal({ path: `${dbPath}.sending`, knows, owner: lock.mode === 'exclusive' });
+}
+
 /** The journal's entries (id, epoch ms); a torn last line is skipped. */
 export function readJournal(file: string): [string, number][] {
   let text: string;

@@ -92,7 +92,7 @@ export function newRowValues(prepared: PreparedHandoff, now: number, claim?: Acc
 /**
  * The record a fresh insert of newRowValues(prepared, now, claim) writes, built from the same inputs
  * (no read back, no JSON): what accept() answers, and what may be sent before it answers
- * (HandoffStore.knowsNow).
+ * (HandoffStore.earlySend).
  */
 export function newRecord(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): StoredHandoff {
   return {

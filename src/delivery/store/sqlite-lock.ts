@@ -56,6 +56,11 @@ export function lockStoreFile(dbPath: string, mode: StoreLockMode): StoreLock {
   };
 }
 
+/** The lock a store opened with these options takes: none for ':memory:' or without a mode. */
+export function lockFor(options: { path: string; lock?: StoreLockMode }): StoreLock | null {
+  return options.path !== ':memory:' && options.lock ? lockStoreFile(options.path, options.lock) : null;
+}
+
 function inUse(dbPath: string, mode: StoreLockMode): Error {
   const how =
     mode === 'exclusive'

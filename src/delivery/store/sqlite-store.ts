@@ -22,9 +22,9 @@ import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
 import { acceptAsRow, rowToRecord, ZERO_COUNTS, type RowAcceptResult } from './rows';
 import type { HandoffRow, newRowValues } from './rows';
-import { SendJournal } from './early-send';
-import type { EarlySend } from './early-send';
-import { lockStoreFile } from './sqlite-lock';
+import { journalFor } from './early-send';
+import type { EarlySend, SendJournal } from './early-send';
+import { lockFor } from './sqlite-lock';
 import type { StoreLock, StoreLockMode } from './sqlite-lock';
 import { DEFAULT_CHECKPOINT_PAGES } from './types';
 import type {
@@ -83,7 +83,7 @@ export interface SqliteStoreOptions {
   checkpointPages?: number;
   /**
    * The lock this process takes on the file (sqlite-lock.ts; none for ':memory:'): `exclusive` when
-   * it owns the file alone (then the store offers knowsNow), `shared` when several processes accept
+   * it owns the file alone (then the store offers earlySend), `shared` when several processes accept
    * into it. None (the default): operator tools and the store's own thread, which accept nothing new
    * or are covered by the lock of the process they run in.
    */
@@ -175,9 +175,9 @@ export class SqliteHandoffStore implements HandoffStore {
   private readonly lock: StoreLock | null;
 
   constructor(options: SqliteStoreOptions) {
-    const file = options.path !== ':memory:';
-    if (file) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-    this.lock = file && options.lock ? lockStoreFile(options.path, options.lock) : null;
+    if (options.path !== ':memory:')
+      fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    this.lock = lockFor(options);
     this.db = this.open(options);
     this.writeGroup = this.db.transaction((group: PendingWrite[]) =>
       group.map((item) => this.writeOne(item)),
@@ -204,15 +204,8 @@ export class SqliteHandoffStore implements HandoffStore {
   migrate(): Promise<void> {
     this.db.exec(SCHEMA);
     this.statements = null;
-    if (this.lock && !this.sendDoubts) {
-      const journal = new SendJournal({
-        path: `${this.db.name}.sending`,
-        knows: (id) => this.s.known.get(id) !== undefined,
-        owner: this.lock.mode === 'exclusive',
-      });
-      this.sendDoubts = journal;
-      if (this.lock.mode === 'exclusive') this.earlySend = journal;
-    }
+    this.sendDoubts ??= journalFor(this.lock, this.db.name, (id) => this.s.known.get(id) !== undefined);
+    if (this.lock?.mode === 'exclusive') this.earlySend = this.sendDoubts;
     return Promise.resolve();
   }
 

@@ -20,9 +20,9 @@ import type { HandoffState } from '../../contract/answer';
 import type { PreparedHandoff } from '../../contract/prepared';
 import { acceptAsRow, type RowAcceptResult } from './rows';
 import type { SqliteStoreOptions } from './sqlite-store';
-import { SendJournal } from './early-send';
-import type { EarlySend } from './early-send';
-import { lockStoreFile } from './sqlite-lock';
+import { journalFor } from './early-send';
+import type { EarlySend, SendJournal } from './early-send';
+import { lockFor } from './sqlite-lock';
 import type { StoreLock } from './sqlite-lock';
 import type {
   AcceptClaim,
@@ -54,11 +54,11 @@ type FailError = StoredError & { verifyFirst: boolean; salesforceApiCalls: numbe
  * same 3 x 16 MB as the main thread) saves about 12 MB of resident memory under load. The old
  * generation is not capped, so a large listing cannot kill the thread.
  */
-/** knowsNow's connection: a point read needs a few pages, and it must never hold the request thread long. */
+export const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
+
+/** earlySend's reader: a point read needs a few pages, and must never hold the request thread long. */
 const READER_CACHE_KB = 256;
 const READER_BUSY_MS = 50;
-
-export const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
 
 /**
  * Starts the worker's module beside this one: the .js file when compiled; under tsx and jest (which
@@ -96,13 +96,12 @@ export class ThreadedSqliteStore implements HandoffStore {
   /** See HandoffStore.sendDoubts: once migrated, when this process holds a lock on the file. */
   sendDoubts?: SendJournal;
   private readonly lock: StoreLock | null;
-  /** The request thread's own connection for knowsNow (opened at its first use, after migrate). */
+  /** The request thread's own connection for earlySend.knows (opened at its first use, after migrate). */
   private reader: Database.Statement | null = null;
   private readerDb: Database.Database | null = null;
 
   constructor(private readonly options: SqliteStoreOptions) {
-    const file = options.path !== ':memory:';
-    this.lock = file && options.lock ? lockStoreFile(options.path, options.lock) : null;
+    this.lock = lockFor(options);
     try {
       this.worker = this.spawn();
     } catch (err) {
@@ -242,15 +241,8 @@ export class ThreadedSqliteStore implements HandoffStore {
 
   async migrate(): Promise<void> {
     await this.call('migrate', []);
-    if (this.lock && !this.sendDoubts) {
-      const journal = new SendJournal({
-        path: `${this.options.path}.sending`,
-        knows: (id) => this.read().get(id) !== undefined,
-        owner: this.lock.mode === 'exclusive',
-      });
-      this.sendDoubts = journal;
-      if (this.lock.mode === 'exclusive') this.earlySend = journal;
-    }
+    this.sendDoubts ??= journalFor(this.lock, this.options.path, (id) => this.read().get(id) !== undefined);
+    if (this.lock?.mode === 'exclusive') this.earlySend = this.sendDoubts;
   }
 
   accept(prepared: PreparedHandoff, now: number, claim?: AcceptClaim): Promise<AcceptResult> {
